@@ -1,0 +1,144 @@
+"""Every difference between the supported pydantic-ai releases, in one place.
+
+Nothing else in the package looks at pydantic-ai's version or probes for a feature: it asks this module.
+Differences are detected by feature (an attribute, a field, a signature), not by version number, so a
+release we never tested keeps working as long as it has the feature.
+
+Importing this module imports pydantic-ai: only modules that need pydantic-ai import it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Iterable, Iterator
+from typing import Any, cast
+
+from pydantic_ai import messages as _messages
+from pydantic_ai import models as _models
+from pydantic_ai import usage as _usage
+from pydantic_ai.settings import ModelSettings
+
+__all__ = (
+    'HAS_FINISH_REASON',
+    'USAGE_FIELDS',
+    'estimate_tokens',
+    'estimate_usage',
+    'prepare_request',
+    'stream_events',
+)
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+HAS_FINISH_REASON: bool = 'finish_reason' in _field_names(_messages.ModelResponse)
+"""`ModelResponse.finish_reason` exists (added during 1.x)."""
+
+USAGE_FIELDS: frozenset[str] = frozenset(
+    name
+    for name, f in ((f.name, f) for f in dataclasses.fields(_usage.RequestUsage))
+    if f.init and not name.startswith('_') and name != 'details'
+)
+"""The integer counters a `RequestUsage` takes as keyword arguments in the installed release."""
+
+
+def prepare_request(
+    model: _models.Model,
+    model_settings: ModelSettings | None,
+    parameters: _models.ModelRequestParameters,
+) -> tuple[ModelSettings | None, _models.ModelRequestParameters]:
+    """Merge settings and resolve the request parameters the way the installed release expects a model to.
+
+    Newer releases give models `prepare_request` (which also resolves the `'auto'` output mode); in the oldest,
+    the agent graph has already customised the parameters and merged nothing.
+    """
+    prepare = getattr(model, 'prepare_request', None)
+    if prepare is not None:
+        return cast('tuple[ModelSettings | None, _models.ModelRequestParameters]', prepare(model_settings, parameters))
+    from pydantic_ai.settings import merge_model_settings
+
+    return merge_model_settings(model.settings, model_settings), parameters
+
+
+def _find_estimator() -> tuple[Any, bool]:
+    try:
+        from pydantic_ai.models.function import _estimate_usage  # pyright: ignore[reportPrivateUsage]
+    except ImportError:  # pragma: no cover - only if a future release drops it
+        return None, False
+    takes_deltas = 'allow_tool_availability_deltas' in inspect.signature(_estimate_usage).parameters
+    return _estimate_usage, takes_deltas
+
+
+_ESTIMATOR, _ESTIMATOR_TAKES_DELTAS = _find_estimator()
+
+
+def estimate_usage(messages: Iterable[_messages.ModelMessage]) -> _usage.RequestUsage:
+    """Estimate a response's usage exactly as pydantic-ai's `FunctionModel` does in the installed release.
+
+    Docs generated with `FunctionModel` print these numbers, so a scripted model must give the same ones.
+    """
+    if _ESTIMATOR is None:  # pragma: no cover - only if a future release drops it
+        return _fallback_estimate(messages)
+    if _ESTIMATOR_TAKES_DELTAS:
+        return cast('_usage.RequestUsage', _ESTIMATOR(messages, allow_tool_availability_deltas=True))
+    return cast('_usage.RequestUsage', _ESTIMATOR(messages))
+
+
+def estimate_tokens(text: str) -> int:
+    """Estimate the tokens in one streamed chunk, as `FunctionModel`'s streamed responses do."""
+    if not text:
+        return 0
+    from pydantic_ai import _utils  # pyright: ignore[reportPrivateUsage]
+
+    estimator = getattr(_utils, 'estimate_string_tokens', None)
+    if estimator is not None:
+        return cast(int, estimator(text))
+    return _count_words(text)  # pragma: no cover - only if a future release drops it
+
+
+def _count_words(text: str) -> int:
+    import re
+
+    return len(re.split(r'[\s",.:]+', text.strip()))
+
+
+def _fallback_estimate(messages: Iterable[_messages.ModelMessage]) -> _usage.RequestUsage:  # pragma: no cover
+    request_tokens = 50
+    response_tokens = 0
+    for message in messages:
+        for part in message.parts:
+            content = getattr(part, 'content', None)
+            tokens = _count_words(content) if isinstance(content, str) and content else 0
+            if isinstance(message, _messages.ModelRequest):
+                request_tokens += tokens
+            else:
+                response_tokens += tokens
+    return _usage.RequestUsage(input_tokens=request_tokens, output_tokens=response_tokens)
+
+
+def stream_events(result: object) -> Iterator[_messages.ModelResponseStreamEvent]:
+    """Normalise what a parts-manager `handle_*` method returned into the events it stands for.
+
+    Older releases return one event or `None`; newer ones return an iterator of events.
+    """
+    if result is None:
+        return iter(())
+    if hasattr(result, 'event_kind'):
+        return iter((cast(_messages.ModelResponseStreamEvent, result),))
+    return iter(cast('Iterable[_messages.ModelResponseStreamEvent]', result))
+
+
+def stream_whole_part(manager: Any, index: int, part: _messages.ModelResponsePart) -> _messages.ModelResponseStreamEvent:
+    """Send a part that has no delta form (a file, a native tool call) as one event."""
+    handle_part = getattr(manager, 'handle_part', None)
+    if handle_part is None:  # pragma: no cover - releases without it have no such parts either
+        raise TypeError(f'the installed pydantic-ai cannot stream a {type(part).__name__}')
+    return cast(_messages.ModelResponseStreamEvent, handle_part(vendor_part_id=index, part=part))
+
+
+def set_stream_finish_reason(stream: object, finish_reason: str | None) -> None:
+    """Give a streamed response its finish reason, where the installed release has the field."""
+    if finish_reason is not None and hasattr(stream, 'finish_reason'):
+        stream.finish_reason = finish_reason  # type: ignore[attr-defined]

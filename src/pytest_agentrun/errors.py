@@ -1,0 +1,136 @@
+"""The errors a scripted model raises, and the text that explains them.
+
+Every message names what happened, shows enough of the script and the request to see why, and ends with
+how to fix or relax it. This module does not import pydantic-ai: messages are read by duck typing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = (
+    'ScriptError',
+    'ScriptExhaustedError',
+    'UnknownToolError',
+    'UnusedTurnsError',
+    'describe_message',
+)
+
+
+class ScriptError(AssertionError):
+    """Base of the errors raised when an agent and its script disagree.
+
+    An `AssertionError`, so pytest reports it as a test failure, and agent code that catches `Exception`
+    around a model call still sees it re-raised at teardown by the fixtures.
+    """
+
+
+class ScriptExhaustedError(ScriptError):
+    """A request came that no scripted turn, rule or default answers."""
+
+
+class UnknownToolError(ScriptError):
+    """A scripted turn calls a tool the agent does not offer in that request."""
+
+
+class UnusedTurnsError(ScriptError):
+    """Scripted turns were never used: the agent made fewer requests than the script expects."""
+
+
+def _clip(text: str, limit: int) -> str:
+    text = ' '.join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + '...'
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return repr(content)
+    if isinstance(content, (list, tuple)):
+        items: Sequence[Any] = content  # pyright: ignore[reportUnknownVariableType]
+        return '[' + ', '.join(repr(c) if isinstance(c, str) else type(c).__name__ for c in items) + ']'
+    return repr(content)
+
+
+def describe_part(part: Any) -> str:
+    """One part of a message in a few words: `user-prompt 'Hi'`, `tool-return get_weather: 'Sunny'`."""
+    kind = getattr(part, 'part_kind', type(part).__name__)
+    if kind in ('tool-return', 'retry-prompt', 'tool-call') and getattr(part, 'tool_name', None):
+        content = getattr(part, 'args', None) if kind == 'tool-call' else getattr(part, 'content', None)
+        return f'{kind} {part.tool_name}: {_content_text(content)}'
+    if hasattr(part, 'content'):
+        return f'{kind} {_content_text(part.content)}'
+    return str(kind)
+
+
+def describe_message(message: Any, limit: int = 160) -> str:
+    """A message on one line: its kind and its parts, clipped to `limit` characters."""
+    if message is None:
+        return '(no messages)'
+    kind = getattr(message, 'kind', type(message).__name__)
+    parts = ', '.join(describe_part(p) for p in getattr(message, 'parts', ()))
+    return _clip(f'{kind} [{parts}]', limit)
+
+
+def list_script(turns: Sequence[object], used: int, indent: str = '  ') -> list[str]:
+    """The script's turns, numbered from 1, the used ones marked."""
+    if not turns:
+        return [f'{indent}(no turns)']
+    return [f'{indent}{"[used]" if i < used else "[    ]"} {i + 1}. {t!r}' for i, t in enumerate(turns)]
+
+
+def exhausted_message(
+    *,
+    model: str,
+    number: int,
+    latest: Any,
+    turns: Sequence[object],
+    used: int,
+    rules: Sequence[object],
+) -> str:
+    """The message of `ScriptExhaustedError`."""
+    lines = [
+        f'{model} received request {number}, but no scripted turn or rule answers it.',
+        f'Latest message: {describe_message(latest)}',
+        f'Script ({len(turns)} turn{"s" if len(turns) != 1 else ""}, {used} used):',
+        *list_script(turns, used),
+    ]
+    if rules:
+        lines.append(f'Rules ({len(rules)}, none matched):')
+        lines.extend(f'  {r!r}' for r in rules)
+    lines.append(
+        'Add a turn to the script or a rule matching this request, '
+        'or pass default=... to ScriptedModel to answer every request the script does not.'
+    )
+    return '\n'.join(lines)
+
+
+def unused_message(*, model: str, turns: Sequence[object], used: int, requests: int) -> str:
+    """The message of `UnusedTurnsError`."""
+    unused = len(turns) - used
+    plural = 's were' if unused != 1 else ' was'
+    lines = [
+        f'{model} received {requests} request{"s" if requests != 1 else ""}, '
+        f'but {unused} scripted turn{plural} never used:',
+        *list_script(turns, used),
+        'Remove the unused turns, or find why the agent stopped before reaching them.',
+    ]
+    return '\n'.join(lines)
+
+
+def unknown_tool_message(
+    *, where: str, tool_name: str, number: int, tools: Sequence[str], output_tools: Sequence[str]
+) -> str:
+    """The message of `UnknownToolError`."""
+    offered = ', '.join(map(repr, tools)) or 'none'
+    lines = [
+        f'{where} calls the tool {tool_name!r}, which the agent does not offer in request {number}.',
+        f'Offered tools: {offered}.',
+    ]
+    if output_tools:
+        lines.append(f'Output tools: {", ".join(map(repr, output_tools))}.')
+    lines.append(
+        'Fix the tool name in the script, or pass allow_unknown_tools=True to ScriptedModel '
+        'to test how the agent handles an unknown tool.'
+    )
+    return '\n'.join(lines)

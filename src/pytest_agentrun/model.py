@@ -1,0 +1,572 @@
+"""`ScriptedModel`: a pydantic-ai model that answers from a script, and records what it was asked."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, cast
+
+import pydantic_core
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    ModelResponsePart,
+    ModelResponseStreamEvent,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+)
+from pydantic_ai.models import Model, ModelRequestParameters, StreamedResponse
+from pydantic_ai.profiles import ModelProfile, ModelProfileSpec
+from pydantic_ai.settings import ModelSettings
+from pydantic_ai.usage import RequestUsage
+
+from . import _compat
+from .errors import (
+    ScriptError,
+    ScriptExhaustedError,
+    UnknownToolError,
+    UnusedTurnsError,
+    exhausted_message,
+    unknown_tool_message,
+    unused_message,
+)
+from .rules import Rule, build_rules
+from .script import (
+    Output,
+    RequestInfo,
+    ScriptItem,
+    Text,
+    Thinking,
+    ToolCall,
+    Turn,
+    args_json,
+    split_args,
+    split_words,
+    to_turn,
+)
+
+__all__ = ('ScriptedModel', 'ScriptedRequest')
+
+DEFAULT_CHUNK_WORDS = 3
+"""Words per streamed text delta unless the model or the turn says otherwise."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScriptedRequest:
+    """One request a `ScriptedModel` received, and how it answered."""
+
+    number: int
+    """The request's number for this model, from 1."""
+    messages: list[ModelMessage]
+    """The messages sent with the request (a copy of the list)."""
+    settings: ModelSettings | None
+    """The model settings of the request, merged with the model's own."""
+    parameters: ModelRequestParameters
+    """The request parameters: function tools, output tools, output mode."""
+    streamed: bool
+    """Whether the request was streamed."""
+    answered_by: str
+    """What answered: `'turn 2'`, `'rule 0'`, `'default'`, or `'nothing'` when no turn was left."""
+    response: ModelResponse | None
+    """The response given, or `None` when the request raised."""
+    error: BaseException | None = None
+    """The error the request raised, if any."""
+
+    @property
+    def tool_names(self) -> list[str]:
+        """Names of the function tools offered."""
+        return [t.name for t in self.parameters.function_tools]
+
+    @property
+    def output_tool_names(self) -> list[str]:
+        """Names of the output tools offered."""
+        return [t.name for t in self.parameters.output_tools]
+
+    @property
+    def prompt(self) -> str | None:
+        """The latest user prompt in the messages."""
+        return latest_prompt(self.messages)
+
+    def __repr__(self) -> str:
+        kind = 'stream' if self.streamed else 'request'
+        return f'<ScriptedRequest {self.number} ({kind}) answered by {self.answered_by}>'
+
+
+def latest_prompt(messages: Sequence[ModelMessage]) -> str | None:
+    """The text of the latest user prompt in `messages`, or `None`."""
+    for message in reversed(messages):
+        if isinstance(message, ModelRequest):
+            for part in reversed(message.parts):
+                if part.part_kind == 'user-prompt':
+                    content = part.content
+                    if isinstance(content, str):
+                        return content
+                    return ' '.join(c for c in content if isinstance(c, str))
+    return None
+
+
+def _latest_request(messages: Sequence[ModelMessage]) -> ModelRequest | None:
+    for message in reversed(messages):
+        if isinstance(message, ModelRequest):
+            return message
+    return None
+
+
+def _latest_signals(messages: Sequence[ModelMessage]) -> tuple[str | None, list[tuple[str, Any]]]:
+    """The user prompt and the tool returns of the latest request, for rules."""
+    request = _latest_request(messages)
+    if request is None:
+        return None, []
+    prompt: str | None = None
+    returns: list[tuple[str, Any]] = []
+    for part in request.parts:
+        if part.part_kind == 'user-prompt':
+            content = part.content
+            prompt = content if isinstance(content, str) else ' '.join(c for c in content if isinstance(c, str))
+        elif part.part_kind == 'tool-return':
+            returns.append((part.tool_name, part.content))
+    return prompt, returns
+
+
+def _now() -> datetime:
+    return datetime.now(tz=timezone.utc)
+
+
+class ScriptedModel(Model):
+    """A model that answers each request with the next turn of a script, then by rules.
+
+    ```python
+    model = ScriptedModel([
+        tool_call('get_weather', city='Paris'),
+        'It is sunny in Paris.',
+    ])
+    ```
+
+    It is strict both ways: a request nothing answers raises `ScriptExhaustedError` inside the call,
+    and `assert_all_consumed()` raises `UnusedTurnsError` for turns never used.
+    """
+
+    def __init__(
+        self,
+        script: Iterable[ScriptItem] = (),
+        *,
+        rules: Mapping[Any, ScriptItem] | Iterable[tuple[Any, ScriptItem]] | None = None,
+        default: ScriptItem | None = None,
+        model: str | None = None,
+        chunk_words: int = DEFAULT_CHUNK_WORDS,
+        allow_unknown_tools: bool = False,
+        profile: ModelProfileSpec | None = None,
+        settings: ModelSettings | None = None,
+    ) -> None:
+        """Build a scripted model.
+
+        Args:
+            script: The turns, one per request, in order. See `pytest_agentrun.script` for what a turn can be.
+            rules: Answers chosen by the latest prompt or tool return, used once the script is used up.
+            default: The answer to any request that neither the script nor a rule answers.
+            model: A model to stand in for, e.g. `'openai:gpt-5.2'`: its name and provider are reported.
+            chunk_words: Words per streamed text delta.
+            allow_unknown_tools: Let scripted tool calls name tools the agent does not offer.
+            profile: The model profile; by default one that supports every output mode.
+            settings: Default model settings.
+        """
+        if isinstance(script, (str, bytes)) or not isinstance(script, Iterable):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise TypeError(
+                f'ScriptedModel takes a list of turns, got {script!r}; '
+                "for a single text answer write ScriptedModel(['...'])"
+            )
+        if not isinstance(chunk_words, int) or chunk_words < 1:  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise ValueError(f'ScriptedModel: chunk_words must be a positive integer, got {chunk_words!r}')
+        if model is not None and (not isinstance(model, str) or not model):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise TypeError(f"ScriptedModel: model must be a model name such as 'openai:gpt-5.2', got {model!r}")
+        self._turns: tuple[Turn, ...] = tuple(_checked(to_turn(item, f'script item {i}'), f'script item {i}') for i, item in enumerate(script))
+        self._rules: tuple[Rule, ...] = tuple(
+            dataclasses.replace(r, turn=_checked(r.turn, f'rule {i}')) for i, r in enumerate(build_rules(rules))
+        )
+        self._default: Turn | None = None if default is None else _checked(to_turn(default, 'default'), 'default')
+        self._stand_in = model
+        if model is None:
+            self._system, self._model_name = 'scripted', 'scripted'
+        elif ':' in model:
+            self._system, self._model_name = model.split(':', 1)
+        else:
+            self._system, self._model_name = 'scripted', model
+        self._chunk_words = chunk_words
+        self._allow_unknown_tools = allow_unknown_tools
+        self._used = 0
+        self._call_ids = 0
+        self.requests: list[ScriptedRequest] = []
+        """Every request received, in order."""
+        if profile is None:
+            profile = ModelProfile(supports_json_schema_output=True, supports_json_object_output=True)
+        super().__init__(settings=settings, profile=profile)
+
+    # --- identity -----------------------------------------------------------------------------------
+
+    @property
+    def model_name(self) -> str:
+        """The model name: the stood-in model's (`'gpt-5.2'`), or `'scripted'`."""
+        return self._model_name
+
+    @property
+    def system(self) -> str:
+        """The provider system: the stood-in model's (`'openai'`), or `'scripted'`."""
+        return self._system
+
+    @property
+    def label(self) -> str:
+        """How messages name this model: `ScriptedModel('openai:gpt-5.2')`."""
+        return f'ScriptedModel({self._stand_in!r})' if self._stand_in else 'ScriptedModel'
+
+    def __repr__(self) -> str:
+        rules = f', {len(self._rules)} rules' if self._rules else ''
+        return f'<{self.label}: {len(self._turns)} turns, {self._used} used{rules}, {len(self.requests)} requests>'
+
+    def __eq__(self, other: object) -> bool:
+        return other is self
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # --- the script ---------------------------------------------------------------------------------
+
+    @property
+    def turns(self) -> tuple[Turn, ...]:
+        """The scripted turns."""
+        return self._turns
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules."""
+        return self._rules
+
+    @property
+    def used(self) -> int:
+        """How many scripted turns have been used."""
+        return self._used
+
+    @property
+    def unused_turns(self) -> tuple[Turn, ...]:
+        """The scripted turns not used yet."""
+        return self._turns[self._used :]
+
+    @property
+    def last_request(self) -> ScriptedRequest:
+        """The latest request received; raises `ScriptError` if there was none."""
+        if not self.requests:
+            raise ScriptError(f'{self.label} has received no request yet')
+        return self.requests[-1]
+
+    def assert_all_consumed(self) -> None:
+        """Raise `UnusedTurnsError`, naming them, if any scripted turn was never used."""
+        __tracebackhide__ = True
+        if self._used < len(self._turns):
+            raise UnusedTurnsError(
+                unused_message(model=self.label, turns=self._turns, used=self._used, requests=len(self.requests))
+            )
+
+    # --- answering ----------------------------------------------------------------------------------
+
+    async def request(
+        self,
+        messages: list[ModelMessage],
+        model_settings: ModelSettings | None,
+        model_request_parameters: ModelRequestParameters,
+    ) -> ModelResponse:
+        """Answer a request with the next turn of the script (or a rule, or the default)."""
+        settings, params = _compat.prepare_request(self, model_settings, model_request_parameters)
+        turn, answered_by = await self._choose(messages, settings, params, streamed=False)
+        response = self._respond(turn, answered_by, messages, params)
+        self._record(messages, settings, params, False, answered_by, response)
+        return response
+
+    @asynccontextmanager
+    async def request_stream(
+        self,
+        messages: list[ModelMessage],
+        model_settings: ModelSettings | None,
+        model_request_parameters: ModelRequestParameters,
+        run_context: Any = None,
+    ) -> AsyncIterator[StreamedResponse]:
+        """Answer a streamed request: the same turn as `request`, sent as part-start/delta/end events."""
+        settings, params = _compat.prepare_request(self, model_settings, model_request_parameters)
+        turn, answered_by = await self._choose(messages, settings, params, streamed=True)
+        response = self._respond(turn, answered_by, messages, params)
+        self._record(messages, settings, params, True, answered_by, response)
+        chunks = [p.chunks if isinstance(p, Text) else None for p in turn.parts] if turn.response is None else []
+        yield ScriptedStreamedResponse(
+            model_request_parameters=params,
+            _model_name=self._model_name,
+            _parts=list(response.parts),
+            _chunks=chunks,
+            _chunk_words=turn.chunk_words or self._chunk_words,
+            _explicit_usage=response.usage if turn.usage is not None else None,
+            _finish_reason=getattr(response, 'finish_reason', None),
+        )
+
+    def _record(
+        self,
+        messages: list[ModelMessage],
+        settings: ModelSettings | None,
+        params: ModelRequestParameters,
+        streamed: bool,
+        answered_by: str,
+        response: ModelResponse | None,
+        error: BaseException | None = None,
+    ) -> None:
+        self.requests.append(
+            ScriptedRequest(
+                number=len(self.requests) + 1,
+                messages=list(messages),
+                settings=settings,
+                parameters=params,
+                streamed=streamed,
+                answered_by=answered_by,
+                response=response,
+                error=error,
+            )
+        )
+
+    async def _choose(
+        self,
+        messages: list[ModelMessage],
+        settings: ModelSettings | None,
+        params: ModelRequestParameters,
+        *,
+        streamed: bool,
+    ) -> tuple[Turn, str]:
+        """Pick the turn answering this request, resolve callables, and raise scripted errors."""
+        __tracebackhide__ = True
+        turn: Turn | None = None
+        answered_by = 'nothing'
+        if self._used < len(self._turns):
+            turn = self._turns[self._used]
+            self._used += 1
+            answered_by = f'turn {self._used}'
+        else:
+            prompt, returns = _latest_signals(messages)
+            for index, rule in enumerate(self._rules):
+                if rule.matches(prompt, returns):
+                    turn, answered_by = rule.turn, f'rule {index}'
+                    break
+            else:
+                if self._default is not None:
+                    turn, answered_by = self._default, 'default'
+        if turn is None:
+            error = ScriptExhaustedError(
+                exhausted_message(
+                    model=self.label,
+                    number=len(self.requests) + 1,
+                    latest=messages[-1] if messages else None,
+                    turns=self._turns,
+                    used=self._used,
+                    rules=self._rules,
+                )
+            )
+            self._record(messages, settings, params, streamed, answered_by, None, error)
+            raise error
+        if turn.function is not None:
+            info = RequestInfo(
+                number=len(self.requests) + 1,
+                messages=messages,
+                parameters=params,
+                settings=settings,
+                prompt=latest_prompt(messages),
+                streamed=streamed,
+            )
+            result: Any = turn.function(info)
+            if inspect.isawaitable(result):
+                result = await result
+            where = f'the answer of {answered_by} ({turn!r})'
+            resolved = _checked(to_turn(result, where), where)
+            if resolved.function is not None:
+                raise TypeError(f'{where} is itself a callable; a callable turn must return an answer')
+            turn = resolved
+        if turn.error is not None:
+            self._record(messages, settings, params, streamed, answered_by, None, turn.error)
+            raise turn.error
+        return turn, answered_by
+
+    def _respond(
+        self, turn: Turn, answered_by: str, messages: list[ModelMessage], params: ModelRequestParameters
+    ) -> ModelResponse:
+        __tracebackhide__ = True
+        if turn.response is not None:
+            given = turn.response
+            response = dataclasses.replace(given, model_name=given.model_name or self._model_name)
+            if not response.usage.has_values():
+                response.usage = _compat.estimate_usage([*messages, response])
+            return response
+        number = len(self.requests) + 1
+        parts = [self._part(spec, answered_by, number, params) for spec in turn.parts]
+        extra: dict[str, Any] = {}
+        if turn.finish_reason is not None:
+            extra['finish_reason'] = turn.finish_reason
+        response = ModelResponse(parts=parts, model_name=self._model_name, **extra)
+        if turn.usage is not None:
+            response.usage = _usage(turn.usage)
+        else:
+            response.usage = _compat.estimate_usage([*messages, response])
+        return response
+
+    def _next_call_id(self) -> str:
+        self._call_ids += 1
+        return f'call_{self._call_ids}'
+
+    def _part(self, spec: Any, answered_by: str, number: int, params: ModelRequestParameters) -> ModelResponsePart:
+        __tracebackhide__ = True
+        if isinstance(spec, Text):
+            return TextPart(spec.content)
+        if isinstance(spec, Thinking):
+            return ThinkingPart(spec.content, signature=spec.signature)
+        if isinstance(spec, ToolCall):
+            offered = [t.name for t in (*params.function_tools, *params.output_tools)]
+            if spec.tool_name not in offered and not self._allow_unknown_tools:
+                self._used_unknown_tool(spec.tool_name, answered_by, number, params)
+            args: Any = spec.args if isinstance(spec.args, str) else dict(spec.args)
+            return ToolCallPart(spec.tool_name, args, tool_call_id=spec.tool_call_id or self._next_call_id())
+        return self._output_part(cast(Output, spec), answered_by, number, params)
+
+    def _used_unknown_tool(self, name: str, answered_by: str, number: int, params: ModelRequestParameters) -> None:
+        __tracebackhide__ = True
+        raise UnknownToolError(
+            unknown_tool_message(
+                where=answered_by[0].upper() + answered_by[1:],
+                tool_name=name,
+                number=number,
+                tools=[t.name for t in params.function_tools],
+                output_tools=[t.name for t in params.output_tools],
+            )
+        )
+
+    def _output_part(
+        self, spec: Output, answered_by: str, number: int, params: ModelRequestParameters
+    ) -> ModelResponsePart:
+        __tracebackhide__ = True
+        value = pydantic_core.to_jsonable_python(spec.value)
+        output_tools = params.output_tools
+        tool = None
+        if spec.tool_name is not None:
+            tool = next((t for t in output_tools if t.name == spec.tool_name), None)
+            if tool is None:
+                self._used_unknown_tool(spec.tool_name, answered_by, number, params)
+        if tool is None and params.output_mode not in ('native', 'prompted') and output_tools:
+            tool = output_tools[0]
+        if tool is None:
+            text = value if isinstance(value, str) else pydantic_core.to_json(value).decode()
+            return TextPart(text)
+        key = tool.outer_typed_dict_key
+        if key and not (isinstance(value, dict) and list(cast(dict[str, Any], value)) == [key]):
+            value = {key: value}
+        args: Any = value if isinstance(value, dict) else pydantic_core.to_json(value).decode()
+        return ToolCallPart(tool.name, args, tool_call_id=self._next_call_id())
+
+
+def _usage(usage: RequestUsage | Mapping[str, int]) -> RequestUsage:
+    if isinstance(usage, RequestUsage):
+        return dataclasses.replace(usage)
+    return RequestUsage(**usage)
+
+
+def _checked(turn: Turn, where: str) -> Turn:
+    """Check the parts of a turn that depend on the installed pydantic-ai release."""
+    if turn.finish_reason is not None and not _compat.HAS_FINISH_REASON:
+        raise ValueError(
+            f'{where} sets finish_reason, but the installed pydantic-ai has no ModelResponse.finish_reason; '
+            'upgrade pydantic-ai or leave finish_reason out'
+        )
+    if isinstance(turn.usage, Mapping):
+        unknown = sorted(set(turn.usage) - _compat.USAGE_FIELDS)
+        if unknown:
+            raise ValueError(
+                f'{where} sets usage counters the installed pydantic-ai does not have: {", ".join(unknown)}; '
+                f'known counters: {", ".join(sorted(_compat.USAGE_FIELDS))}'
+            )
+        bad = {k: v for k, v in turn.usage.items() if not isinstance(v, int) or isinstance(v, bool) or v < 0}  # pyright: ignore[reportUnnecessaryIsInstance]
+        if bad:
+            raise ValueError(f'{where}: usage counters must be non-negative integers, got {bad!r}')
+    return turn
+
+
+@dataclass
+class ScriptedStreamedResponse(StreamedResponse):
+    """The streamed form of a scripted response: text by words, tool arguments in pieces."""
+
+    _model_name: str
+    _parts: list[ModelResponsePart]
+    _chunks: list[tuple[str, ...] | None]
+    _chunk_words: int
+    _explicit_usage: RequestUsage | None
+    _finish_reason: Any
+    _timestamp: datetime = field(default_factory=_now)
+
+    async def _get_event_iterator(self) -> AsyncIterator[ModelResponseStreamEvent]:
+        manager = self._parts_manager
+        for index, part in enumerate(self._parts):
+            explicit = self._chunks[index] if index < len(self._chunks) else None
+            if isinstance(part, TextPart):
+                for chunk in explicit or split_words(part.content, self._chunk_words):
+                    self._count(chunk)
+                    for event in _compat.stream_events(
+                        manager.handle_text_delta(vendor_part_id=index, content=chunk)
+                    ):
+                        yield event
+            elif isinstance(part, ThinkingPart):
+                pieces = split_words(part.content, self._chunk_words) or ['']
+                for n, chunk in enumerate(pieces):
+                    self._count(chunk)
+                    signature = part.signature if n == len(pieces) - 1 else None
+                    for event in _compat.stream_events(
+                        manager.handle_thinking_delta(vendor_part_id=index, content=chunk, signature=signature)
+                    ):
+                        yield event
+            elif isinstance(part, ToolCallPart):
+                pieces = split_args(args_json(part.args if part.args is not None else {}), self._chunk_words)
+                for n, piece in enumerate(pieces or ['']):
+                    self._count(piece)
+                    result = manager.handle_tool_call_delta(
+                        vendor_part_id=index,
+                        tool_name=part.tool_name if n == 0 else None,
+                        args=piece,
+                        tool_call_id=part.tool_call_id if n == 0 else None,
+                    )
+                    for event in _compat.stream_events(result):
+                        yield event
+            else:  # another kind of part, from a ModelResponse given as it is
+                yield _compat.stream_whole_part(manager, index, part)
+        if self._explicit_usage is not None:
+            self._usage = self._explicit_usage
+        _compat.set_stream_finish_reason(self, self._finish_reason)
+
+    def __post_init__(self) -> None:
+        self._usage = _compat.estimate_usage([]) if self._explicit_usage is None else RequestUsage()
+
+    def _count(self, chunk: str) -> None:
+        if self._explicit_usage is None:
+            self._usage = self._usage + RequestUsage(output_tokens=_compat.estimate_tokens(chunk))
+
+    @property
+    def model_name(self) -> str:
+        """The model name of the response."""
+        return self._model_name
+
+    @property
+    def provider_name(self) -> str | None:
+        """No provider: a scripted response is not sent anywhere."""
+        return None
+
+    @property
+    def provider_url(self) -> str | None:
+        """No provider URL."""
+        return None
+
+    @property
+    def timestamp(self) -> datetime:
+        """When the stream was opened."""
+        return self._timestamp

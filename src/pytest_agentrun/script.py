@@ -1,0 +1,370 @@
+"""The script language: what a `ScriptedModel` answers, written as plain values.
+
+A script is a sequence of *items*, one per model request. This module defines the item builders users
+write (`tool_call`, `output`, `thinking`, `turn`, ...) and turns every accepted item into a `Turn`.
+It does not import pydantic-ai, so building a script costs nothing until a model runs it.
+
+Accepted items:
+
+- `'text'`: a text response;
+- a part (`text(...)`, `tool_call(...)`, `output(...)`, `thinking(...)`): a response holding that part;
+- a list or tuple of parts and strings: one response holding all of them, in order;
+- `turn(*parts, usage=..., finish_reason=..., chunk_words=...)`: a response with options of its own;
+- an exception instance, or `raises(exc)`: the request raises it (a provider error, to test retries);
+- a callable taking a `RequestInfo` (sync or async): returns any of the above, decided per request;
+- a `pydantic_ai.messages.ModelResponse`: returned as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Union
+
+if TYPE_CHECKING:
+    from pydantic_ai.messages import ModelMessage, ModelResponse
+    from pydantic_ai.models import ModelRequestParameters
+    from pydantic_ai.settings import ModelSettings
+    from pydantic_ai.usage import RequestUsage
+
+__all__ = (
+    'FINISH_REASONS',
+    'Output',
+    'Part',
+    'RequestInfo',
+    'ScriptItem',
+    'Text',
+    'Thinking',
+    'ToolCall',
+    'Turn',
+    'output',
+    'raises',
+    'text',
+    'thinking',
+    'tool_call',
+    'turn',
+)
+
+FinishReason: TypeAlias = Literal['stop', 'length', 'content_filter', 'tool_call', 'error']
+FINISH_REASONS: tuple[str, ...] = ('stop', 'length', 'content_filter', 'tool_call', 'error')
+"""The finish reasons pydantic-ai knows."""
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + '...' + text[-1]
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text part. A plain string in a script means the same; use `text()` to choose the streamed chunks."""
+
+    content: str
+    """The text."""
+    chunks: tuple[str, ...] | None = None
+    """The exact deltas a streamed response sends, or `None` to split by words."""
+
+    def __repr__(self) -> str:
+        if self.chunks is None:
+            return _short(self.content)
+        return f'text(chunks={_short(list(self.chunks))})'
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A call to one of the agent's function tools (or, by name, an output tool)."""
+
+    tool_name: str
+    """The tool to call."""
+    args: Mapping[str, Any] | str
+    """The arguments: a mapping, or a JSON string sent as it is (to test invalid arguments)."""
+    tool_call_id: str | None = None
+    """The call's id; `None` gives a deterministic one (`call_1`, `call_2`, ... per model)."""
+
+    def __repr__(self) -> str:
+        if isinstance(self.args, str):
+            args = f', {_short(self.args)}'
+        else:
+            args = ''.join(f', {k}={_short(v, 30)}' for k, v in self.args.items())
+        return f'tool_call({self.tool_name!r}{args})'
+
+
+@dataclass(frozen=True)
+class Output:
+    """Structured output, sent the way the request asks: output tool, native JSON or prompted JSON."""
+
+    value: Any
+    """The output: a mapping, a pydantic model, a dataclass, or any JSON-able value."""
+    tool_name: str | None = None
+    """Which output tool to call when the agent offers several; `None` picks the first."""
+
+    def __repr__(self) -> str:
+        name = f', tool_name={self.tool_name!r}' if self.tool_name else ''
+        return f'output({_short(self.value)}{name})'
+
+
+@dataclass(frozen=True)
+class Thinking:
+    """A thinking (reasoning) part."""
+
+    content: str
+    """The thinking text."""
+    signature: str | None = None
+    """A provider signature, as some providers send with thinking."""
+
+    def __repr__(self) -> str:
+        return f'thinking({_short(self.content)})'
+
+
+Part: TypeAlias = Union[Text, ToolCall, Output, Thinking]  # noqa: UP007 - evaluated at runtime on 3.10
+"""One part of a scripted response."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestInfo:
+    """What a callable turn or a rule sees of the request it answers."""
+
+    number: int
+    """The request's number for this model, from 1."""
+    messages: Sequence[ModelMessage]
+    """The messages sent with the request."""
+    parameters: ModelRequestParameters
+    """Tools, output tools and output mode of the request."""
+    settings: ModelSettings | None
+    """The model settings of the request, merged with the model's own."""
+    prompt: str | None
+    """The latest user prompt text in the messages, if any."""
+    streamed: bool
+    """Whether the request is streamed."""
+
+    @property
+    def tool_names(self) -> list[str]:
+        """The function tools the agent offers in this request."""
+        return [t.name for t in self.parameters.function_tools]
+
+    @property
+    def output_tool_names(self) -> list[str]:
+        """The output tools the agent offers in this request."""
+        return [t.name for t in self.parameters.output_tools]
+
+
+TurnFunction: TypeAlias = Callable[[RequestInfo], 'ScriptItem | Awaitable[ScriptItem]']
+
+
+@dataclass(frozen=True, kw_only=True)
+class Turn:
+    """One scripted answer, normalised. Build one with `turn()`; every other item becomes one too."""
+
+    parts: tuple[Part, ...] = ()
+    """The parts of the response."""
+    error: BaseException | None = None
+    """An exception the request raises instead of answering."""
+    function: TurnFunction | None = None
+    """A callable deciding the answer per request."""
+    response: ModelResponse | None = None
+    """A complete response returned as it is."""
+    usage: RequestUsage | Mapping[str, int] | None = None
+    """The usage the response reports; `None` estimates it as `FunctionModel` does."""
+    finish_reason: FinishReason | None = None
+    """The finish reason the response reports."""
+    chunk_words: int | None = None
+    """Words per streamed text delta for this turn; `None` uses the model's setting."""
+    source: str = field(default='', compare=False)
+    """How the turn was written, for messages."""
+
+    def __repr__(self) -> str:
+        return self.source or describe_turn(self)
+
+
+ScriptItem: TypeAlias = Union[  # noqa: UP007 - evaluated at runtime on 3.10
+    str, Part, Turn, BaseException, Sequence[Union[str, Part]], TurnFunction, 'ModelResponse'
+]
+"""Anything a script may hold: see the module docstring."""
+
+
+def text(content: str | None = None, *, chunks: Sequence[str] | None = None) -> Text:
+    """A text part; give `chunks` to fix the exact deltas a streamed response sends.
+
+    `text(chunks=['The capital', ' is Paris.'])` streams two deltas whose joined text is the content.
+    """
+    if chunks is not None:
+        chunk_list = list(chunks)
+        if not chunk_list or not all(isinstance(c, str) for c in chunk_list):
+            raise TypeError(f'text(chunks=...) takes a non-empty list of strings, got {chunks!r}')
+        joined = ''.join(chunk_list)
+        if content is not None and content != joined:
+            raise ValueError(f'text(): the chunks join to {joined!r}, not to the content {content!r}; give one of them')
+        return Text(joined, tuple(chunk_list))
+    if not isinstance(content, str):
+        raise TypeError(f'text() takes a string, got {content!r}')
+    return Text(content)
+
+
+def tool_call(
+    tool_name: str, args: Mapping[str, Any] | str | None = None, /, *, tool_call_id: str | None = None, **kwargs: Any
+) -> ToolCall:
+    """A call to the tool `tool_name`: `tool_call('get_weather', city='Paris')`.
+
+    Arguments go as keywords, or as one mapping (`tool_call('f', {'from': 1})`, for names that are not
+    identifiers), or as a JSON string sent as it is (`tool_call('f', '{"city": ')`, to test invalid JSON).
+    """
+    if not isinstance(tool_name, str) or not tool_name:  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'tool_call() needs the tool name as a non-empty string first, got {tool_name!r}')
+    if args is not None and kwargs:
+        raise TypeError(f'tool_call({tool_name!r}): give the arguments as one mapping or as keywords, not both')
+    if args is None:
+        args = dict(kwargs)
+    elif isinstance(args, Mapping):
+        args = dict(args)
+    elif not isinstance(args, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'tool_call({tool_name!r}): arguments must be a mapping or a JSON string, got {args!r}')
+    return ToolCall(tool_name, args, tool_call_id)
+
+
+_MISSING: Any = object()
+
+
+def output(value: Any = _MISSING, /, *, tool_name: str | None = None, **fields: Any) -> Output:
+    """Structured output: `output(city='Paris', temperature=21)` or `output(WeatherReport(...))`.
+
+    The model sends it the way the agent's request asks: by calling the output tool, or as JSON text for
+    native and prompted output. `tool_name` picks one output tool when the agent has several.
+    """
+    if value is _MISSING:
+        if not fields:
+            raise TypeError('output() needs a value or keyword fields, e.g. output(city="Paris")')
+        value = fields
+    elif fields:
+        raise TypeError('output(): give the value or keyword fields, not both')
+    return Output(value, tool_name)
+
+
+def thinking(content: str, *, signature: str | None = None) -> Thinking:
+    """A thinking part, as reasoning models send before their answer."""
+    if not isinstance(content, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'thinking() takes a string, got {content!r}')
+    return Thinking(content, signature)
+
+
+def raises(error: BaseException) -> Turn:
+    """A turn whose request raises `error`, e.g. `raises(ModelHTTPError(503, 'gpt-5.2'))`."""
+    if not isinstance(error, BaseException):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'raises() takes an exception instance, got {error!r}')
+    return Turn(error=error, source=f'raises({_short(error)})')
+
+
+def turn(
+    *parts: str | Part,
+    usage: RequestUsage | Mapping[str, int] | None = None,
+    finish_reason: FinishReason | None = None,
+    chunk_words: int | None = None,
+) -> Turn:
+    """One response made of `parts`, with options: `turn('Hi', usage={'input_tokens': 3}, finish_reason='stop')`."""
+    if not parts:
+        raise ValueError('turn() needs at least one part, e.g. turn("Hello", finish_reason="stop")')
+    built = tuple(_as_part(p, f'turn() part {i}') for i, p in enumerate(parts))
+    if finish_reason is not None and finish_reason not in FINISH_REASONS:
+        raise ValueError(f'turn(): finish_reason must be one of {", ".join(map(repr, FINISH_REASONS))}, got {finish_reason!r}')
+    _check_chunk_words(chunk_words, 'turn()')
+    if usage is not None and not isinstance(usage, Mapping) and not hasattr(usage, 'input_tokens'):
+        raise TypeError(f'turn(): usage must be a RequestUsage or a mapping of counters, got {usage!r}')
+    return Turn(parts=built, usage=usage, finish_reason=finish_reason, chunk_words=chunk_words)
+
+
+def _check_chunk_words(chunk_words: int | None, where: str) -> None:
+    if chunk_words is not None and (not isinstance(chunk_words, int) or chunk_words < 1):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ValueError(f'{where}: chunk_words must be a positive integer, got {chunk_words!r}')
+
+
+def _as_part(item: object, where: str) -> Part:
+    if isinstance(item, str):
+        return Text(item)
+    if isinstance(item, (Text, ToolCall, Output, Thinking)):
+        return item
+    raise TypeError(
+        f'{where} is {_short(item)}, which is not a response part; '
+        'use a string, text(), tool_call(), output() or thinking()'
+    )
+
+
+def _is_model_response(item: object) -> bool:
+    return type(item).__name__ == 'ModelResponse' and hasattr(item, 'parts') and getattr(item, 'kind', '') == 'response'
+
+
+def to_turn(item: object, where: str) -> Turn:
+    """Normalise one script item into a `Turn`, or raise `TypeError`/`ValueError` naming `where` and the fix."""
+    if isinstance(item, Turn):
+        return item
+    if isinstance(item, (str, Text, ToolCall, Output, Thinking)):
+        return Turn(parts=(_as_part(item, where),))
+    if isinstance(item, BaseException):
+        return Turn(error=item, source=_short(item))
+    if isinstance(item, type) and issubclass(item, BaseException):
+        raise TypeError(f'{where} is the exception class {item.__name__}; script an instance, e.g. {item.__name__}(...)')
+    if _is_model_response(item):
+        return Turn(response=item, source=f'ModelResponse(parts={_short(getattr(item, "parts"), 50)})')  # pyright: ignore[reportArgumentType]
+    if isinstance(item, (list, tuple)):
+        seq: Sequence[object] = item  # pyright: ignore[reportUnknownVariableType]
+        if not seq:
+            raise ValueError(f'{where} is an empty list; a response needs at least one part')
+        parts = tuple(_as_part(p, f'{where}, part {i}') for i, p in enumerate(seq))
+        return Turn(parts=parts)
+    if callable(item):
+        name = getattr(item, '__qualname__', None) or type(item).__name__
+        return Turn(function=item, source=f'<function {name}>')  # pyright: ignore[reportArgumentType]
+    if item is None:
+        raise TypeError(f'{where} is None; write the answer, e.g. a string for a text response')
+    raise TypeError(
+        f'{where} is {_short(item)} of type {type(item).__name__}, which a script cannot hold; '
+        'use a string, tool_call(), output(), thinking(), a list of those, turn(), an exception or a callable'
+    )
+
+
+def describe_turn(t: Turn) -> str:
+    """A short, code-like description of a turn, for error messages and reprs."""
+    if t.source:
+        return t.source
+    if len(t.parts) == 1:
+        body = repr(t.parts[0])
+    else:
+        body = '[' + ', '.join(repr(p) for p in t.parts) + ']'
+    options = [
+        f'{name}={value!r}'
+        for name, value in (('usage', t.usage), ('finish_reason', t.finish_reason), ('chunk_words', t.chunk_words))
+        if value is not None
+    ]
+    if options:
+        inner = ', '.join(repr(p) for p in t.parts)
+        return f'turn({inner}, {", ".join(options)})'
+    return body
+
+
+def args_json(args: Mapping[str, Any] | str) -> str:
+    """The JSON text of tool-call arguments, as streamed."""
+    if isinstance(args, str):
+        return args
+    return json.dumps(args, separators=(',', ':'), default=str)
+
+
+_WORD = re.compile(r'\s*\S+\s*|\s+')
+
+
+def split_words(content: str, words: int) -> list[str]:
+    """Split `content` into deltas of `words` words each, keeping every character."""
+    pieces = _WORD.findall(content)
+    if not pieces:
+        return [content] if content else []
+    return [''.join(pieces[i : i + words]) for i in range(0, len(pieces), words)]
+
+
+_ARG_PIECE = re.compile(r'[^,:]*[,:]?')
+
+
+def split_args(args: str, pieces_per_delta: int) -> list[str]:
+    """Split a tool call's JSON arguments into deltas at `,` and `:` boundaries."""
+    pieces = [p for p in _ARG_PIECE.findall(args) if p]
+    if not pieces:
+        return [args] if args else []
+    return [''.join(pieces[i : i + pieces_per_delta]) for i in range(0, len(pieces), pieces_per_delta)]
