@@ -72,7 +72,7 @@ class ScriptedRequest:
     streamed: bool
     """Whether the request was streamed."""
     answered_by: str
-    """What answered: `'turn 2'`, `'rule 0'`, `'default'`, or `'nothing'` when no turn was left."""
+    """What answered: `'turn 2 of the script'`, `"rule 1 ('Hi')"`, `'the default answer'`, or `'nothing'`."""
     response: ModelResponse | None
     """The response given, or `None` when the request raised."""
     error: BaseException | None = None
@@ -185,9 +185,11 @@ class ScriptedModel(Model):
             raise ValueError(f'ScriptedModel: chunk_words must be a positive integer, got {chunk_words!r}')
         if model is not None and (not isinstance(model, str) or not model):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise TypeError(f"ScriptedModel: model must be a model name such as 'openai:gpt-5.2', got {model!r}")
-        self._turns: tuple[Turn, ...] = tuple(_checked(to_turn(item, f'script item {i}'), f'script item {i}') for i, item in enumerate(script))
+        self._turns: tuple[Turn, ...] = tuple(
+            _checked(to_turn(item, f'script[{i}]'), f'script[{i}]') for i, item in enumerate(script)
+        )
         self._rules: tuple[Rule, ...] = tuple(
-            dataclasses.replace(r, turn=_checked(r.turn, f'rule {i}')) for i, r in enumerate(build_rules(rules))
+            dataclasses.replace(r, turn=_checked(r.turn, f'rules[{i}]')) for i, r in enumerate(build_rules(rules))
         )
         self._default: Turn | None = None if default is None else _checked(to_turn(default, 'default'), 'default')
         self._stand_in = model
@@ -348,16 +350,16 @@ class ScriptedModel(Model):
         if self._used < len(self._turns):
             turn = self._turns[self._used]
             self._used += 1
-            answered_by = f'turn {self._used}'
+            answered_by = f'turn {self._used} of the script'
         else:
             prompt, returns = _latest_signals(messages)
             for index, rule in enumerate(self._rules):
                 if rule.matches(prompt, returns):
-                    turn, answered_by = rule.turn, f'rule {index}'
+                    turn, answered_by = rule.turn, f'rule {index + 1} ({rule.key!r})'
                     break
             else:
                 if self._default is not None:
-                    turn, answered_by = self._default, 'default'
+                    turn, answered_by = self._default, 'the default answer'
         if turn is None:
             error = ScriptExhaustedError(
                 exhausted_message(

@@ -99,11 +99,11 @@ def build_rules(rules: Mapping[Any, ScriptItem] | Iterable[tuple[Any, ScriptItem
             key, answer = pair
         else:
             if not isinstance(pair, tuple) or len(pair) != 2:  # pyright: ignore[reportUnnecessaryIsInstance]
-                raise TypeError(f'rule {index} is {pair!r}; each rule must be a (key, answer) pair')
+                raise TypeError(f'rules[{index}] is {pair!r}; each rule must be a (key, answer) pair')
             key, answer = pair
         if not isinstance(key, (str, re.Pattern, ToolReturn)):
             raise TypeError(
-                f'rule {index} has the key {key!r}; a key is a prompt string, re.compile(...) or tool_return(...)'
+                f'rules[{index}] has the key {key!r}; a key is a prompt string, re.compile(...) or tool_return(...)'
             )
-        built.append(Rule(key, to_turn(answer, f'rule {index} ({key!r})')))  # pyright: ignore[reportUnknownArgumentType]
+        built.append(Rule(key, to_turn(answer, f'rules[{index}] ({key!r})')))  # pyright: ignore[reportUnknownArgumentType]
     return tuple(built)
