@@ -12,15 +12,31 @@ from .rules import tool_return
 from .script import RequestInfo, Turn, output, raises, text, thinking, tool_call, turn
 
 if TYPE_CHECKING:
+    from .assertions import assert_nodes, assert_tool_calls, assert_usage
+    from .fixture import AgentRunFactory
     from .model import ScriptedModel, ScriptedRequest
+    from .record import RecordedRun, ToolCallRecord
+    from .snapshot import normalize_messages
+    from .standin import RealRequestBlockedError, StandInModel
 
 __all__ = (
-    # the scripted model
+    'AgentRunFactory',
+    'RealRequestBlockedError',
+    'RecordedRun',
+    'RequestInfo',
+    'ScriptError',
+    'ScriptExhaustedError',
     'ScriptedModel',
     'ScriptedRequest',
-    # writing scripts
-    'RequestInfo',
+    'StandInModel',
+    'ToolCallRecord',
     'Turn',
+    'UnknownToolError',
+    'UnusedTurnsError',
+    'assert_nodes',
+    'assert_tool_calls',
+    'assert_usage',
+    'normalize_messages',
     'output',
     'raises',
     'text',
@@ -28,14 +44,21 @@ __all__ = (
     'tool_call',
     'tool_return',
     'turn',
-    # errors
-    'ScriptError',
-    'ScriptExhaustedError',
-    'UnknownToolError',
-    'UnusedTurnsError',
 )
 
-_LAZY = {'ScriptedModel': 'model', 'ScriptedRequest': 'model'}
+_LAZY = {
+    'ScriptedModel': 'model',
+    'ScriptedRequest': 'model',
+    'AgentRunFactory': 'fixture',
+    'RecordedRun': 'record',
+    'ToolCallRecord': 'record',
+    'StandInModel': 'standin',
+    'RealRequestBlockedError': 'standin',
+    'assert_nodes': 'assertions',
+    'assert_tool_calls': 'assertions',
+    'assert_usage': 'assertions',
+    'normalize_messages': 'snapshot',
+}
 
 
 def __getattr__(name: str) -> Any:

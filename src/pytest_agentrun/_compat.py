@@ -130,7 +130,9 @@ def stream_events(result: object) -> Iterator[_messages.ModelResponseStreamEvent
     return iter(cast('Iterable[_messages.ModelResponseStreamEvent]', result))
 
 
-def stream_whole_part(manager: Any, index: int, part: _messages.ModelResponsePart) -> _messages.ModelResponseStreamEvent:
+def stream_whole_part(
+    manager: Any, index: int, part: _messages.ModelResponsePart
+) -> _messages.ModelResponseStreamEvent:
     """Send a part that has no delta form (a file, a native tool call) as one event."""
     handle_part = getattr(manager, 'handle_part', None)
     if handle_part is None:  # pragma: no cover - releases without it have no such parts either
@@ -142,3 +144,27 @@ def set_stream_finish_reason(stream: object, finish_reason: str | None) -> None:
     """Give a streamed response its finish reason, where the installed release has the field."""
     if finish_reason is not None and hasattr(stream, 'finish_reason'):
         stream.finish_reason = finish_reason  # type: ignore[attr-defined]
+
+
+def run_usage(run: object) -> _usage.RunUsage:
+    """The usage of an `AgentRun` or `AgentRunResult`, read without a deprecation warning on any release.
+
+    `usage` is a method up to 1.95, a callable property (warning when called) after that, a plain property
+    in 2.0-2.63 and a callable property again, warning when called, from 2.64.
+    """
+    attribute = inspect.getattr_static(type(run), 'usage', None)
+    if isinstance(attribute, property):
+        value = attribute.fget(run) if attribute.fget is not None else None
+        if isinstance(value, _usage.RunUsage):
+            return value
+        return cast(_usage.RunUsage, value() if callable(value) else value)  # pragma: no cover
+    return cast(_usage.RunUsage, run.usage())  # type: ignore[attr-defined]
+
+
+def all_messages_json(run: object) -> bytes:
+    """`all_messages_json()` of a run or a result; an `AgentRun` lacks it on older releases."""
+    method = getattr(run, 'all_messages_json', None)
+    if method is not None:
+        return cast(bytes, method())
+    messages = cast('list[_messages.ModelMessage]', run.all_messages())  # type: ignore[attr-defined]
+    return _messages.ModelMessagesTypeAdapter.dump_json(messages)

@@ -7,7 +7,7 @@ how to fix or relax it. This module does not import pydantic-ai: messages are re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 __all__ = (
     'ScriptError',
@@ -47,7 +47,7 @@ def _content_text(content: Any) -> str:
     if isinstance(content, str):
         return repr(content)
     if isinstance(content, (list, tuple)):
-        items: Sequence[Any] = content  # pyright: ignore[reportUnknownVariableType]
+        items = cast('Sequence[Any]', content)
         return '[' + ', '.join(repr(c) if isinstance(c, str) else type(c).__name__ for c in items) + ']'
     return repr(content)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -175,6 +175,7 @@ class ScriptedModel(Model):
             allow_unknown_tools: Let scripted tool calls name tools the agent does not offer.
             profile: The model profile; by default one that supports every output mode.
             settings: Default model settings.
+
         """
         if isinstance(script, (str, bytes)) or not isinstance(script, Iterable):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise TypeError(
@@ -295,7 +296,7 @@ class ScriptedModel(Model):
         model_settings: ModelSettings | None,
         model_request_parameters: ModelRequestParameters,
         run_context: Any = None,
-    ) -> AsyncIterator[StreamedResponse]:
+    ) -> AsyncGenerator[StreamedResponse, None]:
         """Answer a streamed request: the same turn as `request`, sent as part-start/delta/end events."""
         settings, params = _compat.prepare_request(self, model_settings, model_request_parameters)
         turn, answered_by = await self._choose(messages, settings, params, streamed=True)
@@ -451,7 +452,7 @@ class ScriptedModel(Model):
         self, spec: Output, answered_by: str, number: int, params: ModelRequestParameters
     ) -> ModelResponsePart:
         __tracebackhide__ = True
-        value = pydantic_core.to_jsonable_python(spec.value)
+        value: Any = pydantic_core.to_jsonable_python(spec.value)
         output_tools = params.output_tools
         tool = None
         if spec.tool_name is not None:
@@ -464,16 +465,17 @@ class ScriptedModel(Model):
             text = value if isinstance(value, str) else pydantic_core.to_json(value).decode()
             return TextPart(text)
         key = tool.outer_typed_dict_key
-        if key and not (isinstance(value, dict) and list(cast(dict[str, Any], value)) == [key]):
-            value = {key: value}
-        args: Any = value if isinstance(value, dict) else pydantic_core.to_json(value).decode()
+        if key and not (isinstance(value, dict) and list(cast('dict[str, Any]', value)) == [key]):  # pyright: ignore[reportUnknownVariableType]
+            value = cast(Any, {key: value})
+        args: Any = value if isinstance(value, dict) else pydantic_core.to_json(value).decode()  # pyright: ignore[reportUnknownVariableType]
         return ToolCallPart(tool.name, args, tool_call_id=self._next_call_id())
 
 
 def _usage(usage: RequestUsage | Mapping[str, int]) -> RequestUsage:
     if isinstance(usage, RequestUsage):
         return dataclasses.replace(usage)
-    return RequestUsage(**usage)
+    counters: dict[str, Any] = dict(usage)
+    return RequestUsage(**counters)
 
 
 def _checked(turn: Turn, where: str) -> Turn:
@@ -515,9 +517,7 @@ class ScriptedStreamedResponse(StreamedResponse):
             if isinstance(part, TextPart):
                 for chunk in explicit or split_words(part.content, self._chunk_words):
                     self._count(chunk)
-                    for event in _compat.stream_events(
-                        manager.handle_text_delta(vendor_part_id=index, content=chunk)
-                    ):
+                    for event in _compat.stream_events(manager.handle_text_delta(vendor_part_id=index, content=chunk)):
                         yield event
             elif isinstance(part, ThinkingPart):
                 pieces = split_words(part.content, self._chunk_words) or ['']

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias, Union
+from typing import Any, TypeAlias, Union, cast
 
 from .script import ScriptItem, Turn, to_turn
 
@@ -53,7 +53,7 @@ def tool_return(tool_name: str, content: Any = _ANY) -> ToolReturn:
     return ToolReturn(tool_name, content)
 
 
-RuleKey: TypeAlias = Union[str, 're.Pattern[str]', ToolReturn]  # noqa: UP007
+RuleKey: TypeAlias = Union[str, 're.Pattern[str]', ToolReturn]
 """What a rule matches on: a prompt, a prompt pattern, or a tool return."""
 
 
@@ -88,7 +88,7 @@ def build_rules(rules: Mapping[Any, ScriptItem] | Iterable[tuple[Any, ScriptItem
         return ()
     pairs: Iterable[tuple[Any, Any]]
     if isinstance(rules, Mapping):
-        pairs = rules.items()  # pyright: ignore[reportUnknownVariableType]
+        pairs = cast('Mapping[Any, Any]', rules).items()
     elif isinstance(rules, (str, bytes)) or not isinstance(rules, Iterable):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f'rules must be a mapping or a list of (key, answer) pairs, got {rules!r}')
     else:

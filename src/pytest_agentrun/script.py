@@ -17,11 +17,12 @@ Accepted items:
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Union
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Union, cast
 
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage, ModelResponse
@@ -178,9 +179,7 @@ class Turn:
         return self.source or describe_turn(self)
 
 
-ScriptItem: TypeAlias = Union[  # noqa: UP007 - evaluated at runtime on 3.10
-    str, Part, Turn, BaseException, Sequence[Union[str, Part]], TurnFunction, 'ModelResponse'
-]
+ScriptItem: TypeAlias = Union[str, Part, Turn, BaseException, Sequence[str | Part], TurnFunction, 'ModelResponse']
 """Anything a script may hold: see the module docstring."""
 
 
@@ -191,13 +190,13 @@ def text(content: str | None = None, *, chunks: Sequence[str] | None = None) -> 
     """
     if chunks is not None:
         chunk_list = list(chunks)
-        if not chunk_list or not all(isinstance(c, str) for c in chunk_list):
+        if not chunk_list or not all(isinstance(c, str) for c in chunk_list):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise TypeError(f'text(chunks=...) takes a non-empty list of strings, got {chunks!r}')
         joined = ''.join(chunk_list)
         if content is not None and content != joined:
             raise ValueError(f'text(): the chunks join to {joined!r}, not to the content {content!r}; give one of them')
         return Text(joined, tuple(chunk_list))
-    if not isinstance(content, str):
+    if not isinstance(content, str):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f'text() takes a string, got {content!r}')
     return Text(content)
 
@@ -266,7 +265,9 @@ def turn(
         raise ValueError('turn() needs at least one part, e.g. turn("Hello", finish_reason="stop")')
     built = tuple(_as_part(p, f'turn() part {i}') for i, p in enumerate(parts))
     if finish_reason is not None and finish_reason not in FINISH_REASONS:
-        raise ValueError(f'turn(): finish_reason must be one of {", ".join(map(repr, FINISH_REASONS))}, got {finish_reason!r}')
+        raise ValueError(
+            f'turn(): finish_reason must be one of {", ".join(map(repr, FINISH_REASONS))}, got {finish_reason!r}'
+        )
     _check_chunk_words(chunk_words, 'turn()')
     if usage is not None and not isinstance(usage, Mapping) and not hasattr(usage, 'input_tokens'):
         raise TypeError(f'turn(): usage must be a RequestUsage or a mapping of counters, got {usage!r}')
@@ -293,7 +294,7 @@ def _is_model_response(item: object) -> bool:
     return type(item).__name__ == 'ModelResponse' and hasattr(item, 'parts') and getattr(item, 'kind', '') == 'response'
 
 
-def to_turn(item: object, where: str) -> Turn:
+def to_turn(item: Any, where: str) -> Turn:
     """Normalise one script item into a `Turn`, or raise `TypeError`/`ValueError` naming `where` and the fix."""
     if isinstance(item, Turn):
         return item
@@ -301,12 +302,15 @@ def to_turn(item: object, where: str) -> Turn:
         return Turn(parts=(_as_part(item, where),))
     if isinstance(item, BaseException):
         return Turn(error=item, source=_short(item))
-    if isinstance(item, type) and issubclass(item, BaseException):
-        raise TypeError(f'{where} is the exception class {item.__name__}; script an instance, e.g. {item.__name__}(...)')
+    if inspect.isclass(item) and issubclass(item, BaseException):
+        raise TypeError(
+            f'{where} is the exception class {item.__name__}; script an instance, e.g. {item.__name__}(...)'
+        )
     if _is_model_response(item):
-        return Turn(response=item, source=f'ModelResponse(parts={_short(getattr(item, "parts"), 50)})')  # pyright: ignore[reportArgumentType]
+        response: Any = item
+        return Turn(response=response, source=f'ModelResponse(parts={_short(response.parts, 50)})')
     if isinstance(item, (list, tuple)):
-        seq: Sequence[object] = item  # pyright: ignore[reportUnknownVariableType]
+        seq = cast('Sequence[object]', item)
         if not seq:
             raise ValueError(f'{where} is an empty list; a response needs at least one part')
         parts = tuple(_as_part(p, f'{where}, part {i}') for i, p in enumerate(seq))
@@ -326,10 +330,7 @@ def describe_turn(t: Turn) -> str:
     """A short, code-like description of a turn, for error messages and reprs."""
     if t.source:
         return t.source
-    if len(t.parts) == 1:
-        body = repr(t.parts[0])
-    else:
-        body = '[' + ', '.join(repr(p) for p in t.parts) + ']'
+    body = repr(t.parts[0]) if len(t.parts) == 1 else '[' + ', '.join(repr(p) for p in t.parts) + ']'
     options = [
         f'{name}={value!r}'
         for name, value in (('usage', t.usage), ('finish_reason', t.finish_reason), ('chunk_words', t.chunk_words))

@@ -1,0 +1,224 @@
+"""`AgentRunFactory`: what the `agentrun` fixture gives a test.
+
+It builds scripted models, runs agents against them and records the runs, hands out the real `AgentRun`
+to drive by hand, and scripts the model strings of agents the test does not touch (built at import time,
+or nested inside the code under test). At teardown the plugin calls `finish()`, which fails the test for
+scripted turns never used and for script errors the code under test swallowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import ScriptError, UnusedTurnsError
+from .model import ScriptedModel
+from .record import RecordedRun, drive
+from .script import ScriptItem
+
+if TYPE_CHECKING:
+    from pydantic_ai import Agent
+    from pydantic_ai.models import Model
+    from pydantic_ai.run import AgentRun
+
+__all__ = ('AgentRunFactory', 'Options')
+
+
+@dataclass(frozen=True, kw_only=True)
+class Options:
+    """The `agentrun` marker's options, merged closest-first, with the ini and command-line defaults."""
+
+    real_requests: bool = False
+    """Let model strings with no script call the real model."""
+    strict: bool = True
+    """Fail the test at teardown for scripted turns never used."""
+
+
+def _stand_in_name(agent: Agent[Any, Any]) -> str | None:
+    from .standin import StandInModel
+
+    model = getattr(agent, 'model', None)
+    if isinstance(model, StandInModel):
+        return model.name
+    if isinstance(model, str):
+        return model
+    return None
+
+
+class AgentRunFactory:
+    """Runs agents against scripted models and records what happened; the `agentrun` fixture."""
+
+    __test__ = False
+
+    def __init__(self, options: Options | None = None, test_name: str | None = None) -> None:
+        """Create a factory; the fixture does this once per test."""
+        self.options = options or Options()
+        """The options in force for the test."""
+        self.test_name = test_name
+        self.runs: list[RecordedRun[Any]] = []
+        """Every run recorded with `run`, `run_sync` or `iter`, in order."""
+        self.models: list[ScriptedModel] = []
+        """Every scripted model this factory built, in order."""
+        self._by_name: dict[str, ScriptedModel] = {}
+
+    def __repr__(self) -> str:
+        return f'<AgentRunFactory: {len(self.runs)} runs, {len(self.models)} scripted models>'
+
+    # --- scripted models ----------------------------------------------------------------------------
+
+    def model(
+        self,
+        name: str | None = None,
+        script: Iterable[ScriptItem] = (),
+        *,
+        rules: Mapping[Any, ScriptItem] | Iterable[tuple[Any, ScriptItem]] | None = None,
+        default: ScriptItem | None = None,
+        **options: Any,
+    ) -> ScriptedModel:
+        """Build a scripted model; with a `name`, it answers for every agent using that model string.
+
+        `agentrun.model('openai:gpt-5.2', ['Paris.'])` scripts `Agent('openai:gpt-5.2')` wherever it was
+        built, for the rest of the test. Without a name, use the model yourself (`agent.override(model=...)`).
+        """
+        if name is not None and name in self._by_name:
+            raise ValueError(
+                f'the model {name!r} is already scripted in this test; put all its turns in one script, '
+                'or use rules to answer by prompt'
+            )
+        model = ScriptedModel(script, rules=rules, default=default, model=name, **options)
+        self.models.append(model)
+        if name is not None:
+            self._by_name[name] = model
+        return model
+
+    def resolve(self, name: str) -> Model | None:
+        """The scripted model for a model string, if this test scripted one (used by the stand-ins)."""
+        return self._by_name.get(name)
+
+    def _model_for(
+        self,
+        agent: Agent[Any, Any],
+        script: Iterable[ScriptItem] | None,
+        rules: Mapping[Any, ScriptItem] | Iterable[tuple[Any, ScriptItem]] | None,
+        default: ScriptItem | None,
+        options: dict[str, Any],
+    ) -> ScriptedModel:
+        name = _stand_in_name(agent)
+        if script is None and rules is None and default is None:
+            if name is not None and name in self._by_name:
+                return self._by_name[name]
+            raise TypeError(
+                'agentrun.run() needs a script: agentrun.run(agent, prompt, script=[...]) '
+                f"(or rules=..., or script the agent's model first with agentrun.model({name or 'NAME'!r}, [...]))"
+            )
+        model = ScriptedModel(script or (), rules=rules, default=default, model=name, **options)
+        self.models.append(model)
+        return model
+
+    # --- runs ---------------------------------------------------------------------------------------
+
+    async def run(
+        self,
+        agent: Agent[Any, Any],
+        prompt: Any = None,
+        *,
+        script: Iterable[ScriptItem] | None = None,
+        rules: Mapping[Any, ScriptItem] | Iterable[tuple[Any, ScriptItem]] | None = None,
+        default: ScriptItem | None = None,
+        stream: bool = False,
+        chunk_words: int | None = None,
+        **run_kwargs: Any,
+    ) -> RecordedRun[Any]:
+        """Run `agent` on `prompt` against a scripted model and return the recorded run.
+
+        Every other keyword (`deps=`, `message_history=`, `output_type=`, ...) goes to the agent's run.
+        With `stream=True` the model streams and the run records every stream event.
+        """
+        options: dict[str, Any] = {} if chunk_words is None else {'chunk_words': chunk_words}
+        model = self._model_for(agent, script, rules, default, options)
+        recorded: RecordedRun[Any] = RecordedRun(prompt=prompt, model=model)
+        self.runs.append(recorded)
+        await drive(agent, prompt, model=model, stream=stream, recorded=recorded, kwargs=run_kwargs)
+        return recorded
+
+    def run_sync(
+        self,
+        agent: Agent[Any, Any],
+        prompt: Any = None,
+        *,
+        script: Iterable[ScriptItem] | None = None,
+        rules: Mapping[Any, ScriptItem] | Iterable[tuple[Any, ScriptItem]] | None = None,
+        default: ScriptItem | None = None,
+        stream: bool = False,
+        chunk_words: int | None = None,
+        **run_kwargs: Any,
+    ) -> RecordedRun[Any]:
+        """`run` for synchronous tests: runs the agent in a fresh event loop."""
+        import anyio
+
+        async def main() -> RecordedRun[Any]:
+            return await self.run(
+                agent,
+                prompt,
+                script=script,
+                rules=rules,
+                default=default,
+                stream=stream,
+                chunk_words=chunk_words,
+                **run_kwargs,
+            )
+
+        return anyio.run(main)
+
+    @asynccontextmanager
+    async def iter(
+        self,
+        agent: Agent[Any, Any],
+        prompt: Any = None,
+        *,
+        script: Iterable[ScriptItem] | None = None,
+        rules: Mapping[Any, ScriptItem] | Iterable[tuple[Any, ScriptItem]] | None = None,
+        default: ScriptItem | None = None,
+        **run_kwargs: Any,
+    ) -> AsyncGenerator[AgentRun[Any, Any], None]:
+        """The real `AgentRun` of `agent.iter(...)` against a scripted model, to drive by hand.
+
+        The run is recorded in `agentrun.runs` (messages, result, usage, requests) when the block exits.
+        """
+        model = self._model_for(agent, script, rules, default, {})
+        recorded: RecordedRun[Any] = RecordedRun(prompt=prompt, model=model)
+        self.runs.append(recorded)
+        async with agent.iter(prompt, model=model, **run_kwargs) as agent_run:
+            try:
+                yield agent_run
+            finally:
+                recorded.result = agent_run.result
+
+    @property
+    def last(self) -> RecordedRun[Any]:
+        """The latest recorded run."""
+        if not self.runs:
+            raise AssertionError('agentrun has recorded no run yet')
+        return self.runs[-1]
+
+    # --- teardown -----------------------------------------------------------------------------------
+
+    def finish(self) -> list[str]:
+        """The problems to fail the test with at teardown: swallowed script errors, then unused turns."""
+        problems: list[str] = []
+        seen: set[int] = set()
+        for model in self.models:
+            for request in model.requests:
+                error = request.error
+                if isinstance(error, ScriptError) and id(error) not in seen:
+                    seen.add(id(error))
+                    problems.append(str(error))
+        if self.options.strict:
+            for model in self.models:
+                try:
+                    model.assert_all_consumed()
+                except UnusedTurnsError as error:
+                    problems.append(str(error) + '\n(Or relax it with @pytest.mark.agentrun(strict=False).)')
+        return problems

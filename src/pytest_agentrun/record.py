@@ -1,0 +1,195 @@
+"""Recorded runs: everything an agent run did, kept for assertions.
+
+`drive()` runs an agent through `agent.iter(...)` node by node (as `agent.run` does), recording each node
+and, when streaming, every stream event; `RecordedRun` holds the result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from . import _compat
+from .model import ScriptedModel, ScriptedRequest
+
+if TYPE_CHECKING:
+    from pydantic_ai import Agent
+    from pydantic_ai.messages import AgentStreamEvent, ModelMessage
+    from pydantic_ai.run import AgentRunResult
+    from pydantic_ai.usage import RunUsage
+
+__all__ = ('RecordedRun', 'ToolCallRecord', 'drive', 'node_name', 'tool_calls_of')
+
+OutputT = TypeVar('OutputT')
+
+_NO_RETURN: Any = object()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolCallRecord:
+    """One tool call the model made, with what the tool returned."""
+
+    tool_name: str
+    """The tool called."""
+    args: dict[str, Any]
+    """The arguments, parsed from JSON when the model sent a string (`{}` when they are not JSON)."""
+    tool_call_id: str
+    """The call's id."""
+    result: Any = None
+    """The content the tool returned, or the retry message sent back; `None` if no return was recorded."""
+    retried: bool = False
+    """Whether the call was sent back for a retry (invalid arguments, `ModelRetry`, unknown tool)."""
+
+    def __repr__(self) -> str:
+        args = ', '.join(f'{k}={v!r}' for k, v in self.args.items())
+        outcome = ' (retried)' if self.retried else ''
+        return f'{self.tool_name}({args}) -> {self.result!r}{outcome}'
+
+
+def _parse_args(args: Any) -> dict[str, Any]:
+    if isinstance(args, dict):
+        return dict(args)  # pyright: ignore[reportUnknownArgumentType]
+    if isinstance(args, str) and args:
+        try:
+            parsed = json.loads(args)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+    return {}
+
+
+def tool_calls_of(messages: Sequence[ModelMessage]) -> list[ToolCallRecord]:
+    """The tool calls in `messages`, in order, each paired with its return or retry by call id."""
+    returns: dict[str, tuple[Any, bool]] = {}
+    for message in messages:
+        if message.kind == 'request':
+            for part in message.parts:
+                if part.part_kind == 'tool-return':
+                    returns[part.tool_call_id] = (part.content, False)
+                elif part.part_kind == 'retry-prompt' and part.tool_name is not None:
+                    returns[part.tool_call_id] = (part.content, True)
+    calls: list[ToolCallRecord] = []
+    for message in messages:
+        if message.kind == 'response':
+            for part in message.parts:
+                if part.part_kind == 'tool-call':
+                    result, retried = returns.get(part.tool_call_id, (None, False))
+                    calls.append(
+                        ToolCallRecord(
+                            tool_name=part.tool_name,
+                            args=_parse_args(part.args),
+                            tool_call_id=part.tool_call_id,
+                            result=result,
+                            retried=retried,
+                        )
+                    )
+    return calls
+
+
+def node_name(node: object) -> str:
+    """A node's class name: `'UserPromptNode'`, `'ModelRequestNode'`, `'CallToolsNode'`, `'End'`."""
+    return type(node).__name__
+
+
+@dataclass(kw_only=True, repr=False, eq=False)
+class RecordedRun(Generic[OutputT]):
+    """One agent run as recorded by the `agentrun` fixture."""
+
+    prompt: Any
+    """The user prompt the run started with."""
+    nodes: list[Any] = field(default_factory=list[Any])
+    """The graph nodes in the order they ran, ending with `End` when the run finished."""
+    events: list[AgentStreamEvent] = field(default_factory=list['AgentStreamEvent'])
+    """Stream events (part start/delta/end, tool call and result events), when the run was streamed."""
+    result: AgentRunResult[OutputT] | None = None
+    """The run's result, once it finished."""
+    model: ScriptedModel | None = None
+    """The scripted model that answered, with the requests it received."""
+
+    @property
+    def output(self) -> OutputT:
+        """The run's output; raises if the run did not finish."""
+        if self.result is None:
+            raise AssertionError(f'{self!r} did not finish, so it has no output')
+        return self.result.output
+
+    @property
+    def node_names(self) -> list[str]:
+        """The class names of the nodes, in order."""
+        return [node_name(n) for n in self.nodes]
+
+    @property
+    def messages(self) -> list[ModelMessage]:
+        """All messages of the run, including any message history it was given."""
+        return self.result.all_messages() if self.result is not None else []
+
+    @property
+    def new_messages(self) -> list[ModelMessage]:
+        """The messages produced by this run."""
+        return self.result.new_messages() if self.result is not None else []
+
+    def all_messages_json(self) -> bytes:
+        """All messages as JSON bytes, as `AgentRunResult.all_messages_json()` gives them."""
+        if self.result is None:
+            return b'[]'
+        return _compat.all_messages_json(self.result)
+
+    @property
+    def usage(self) -> RunUsage:
+        """The run's usage, read the way the installed pydantic-ai exposes it."""
+        if self.result is None:
+            raise AssertionError(f'{self!r} did not finish, so it has no usage')
+        return _compat.run_usage(self.result)
+
+    @property
+    def tool_calls(self) -> list[ToolCallRecord]:
+        """The tool calls the model made, in order, with their returns."""
+        return tool_calls_of(self.messages)
+
+    @property
+    def requests(self) -> list[ScriptedRequest]:
+        """The requests the scripted model received during this run."""
+        return list(self.model.requests) if self.model is not None else []
+
+    def __repr__(self) -> str:
+        nodes = ' -> '.join(n.removesuffix('Node') for n in self.node_names) or 'no nodes'
+        ending = f' output={_clip(self.result.output)}' if self.result is not None else ' (unfinished)'
+        return f'<RecordedRun {_clip(self.prompt)}: {nodes};{ending}>'
+
+
+def _clip(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + '...' + text[-1]
+
+
+async def drive(
+    agent: Agent[Any, Any],
+    prompt: Any,
+    *,
+    model: Any,
+    stream: bool,
+    recorded: RecordedRun[Any],
+    kwargs: dict[str, Any],
+) -> None:
+    """Run `agent` node by node with `next()`, as `agent.run` does, filling `recorded` as it goes."""
+    from pydantic_graph import End
+
+    if model is not None:
+        kwargs = {**kwargs, 'model': model}
+    async with agent.iter(prompt, **kwargs) as agent_run:
+        node: Any = agent_run.next_node
+        recorded.nodes.append(node)
+        while not isinstance(node, End):
+            if stream and hasattr(node, 'stream') and not _is_user_prompt(node):
+                async with node.stream(agent_run.ctx) as events:
+                    async for event in events:
+                        recorded.events.append(event)
+            node = await agent_run.next(node)
+            recorded.nodes.append(node)
+        recorded.result = agent_run.result
+
+
+def _is_user_prompt(node: object) -> bool:
+    return node_name(node) == 'UserPromptNode'

@@ -1,0 +1,132 @@
+"""`StandInModel`: what a model string resolves to under pytest-agentrun.
+
+It carries the name (`'openai:gpt-5.2'`) and, at each request, hands the request to the scripted model the
+running test or doc example provides for that name. With none, the request is blocked with an error that
+says how to script or allow it; when real requests are allowed, it goes to the real model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from contextlib import asynccontextmanager
+from types import ModuleType
+from typing import Any
+
+from pydantic_ai.messages import ModelMessage, ModelResponse
+from pydantic_ai.models import Model, ModelRequestParameters, StreamedResponse
+from pydantic_ai.profiles import ModelProfile
+from pydantic_ai.settings import ModelSettings
+
+from .errors import ScriptError
+from .intercept import state
+
+__all__ = ('RealRequestBlockedError', 'StandInModel', 'patch_models_module')
+
+
+class RealRequestBlockedError(ScriptError):
+    """A model named by a string was asked for a response with no script and real requests blocked."""
+
+
+def blocked_message(name: str, test: str | None) -> str:
+    """The message of `RealRequestBlockedError`."""
+    where = f' in {test}' if test else ''
+    return '\n'.join(
+        [
+            f'pytest-agentrun blocked a real request to the model {name!r}{where}.',
+            'Tests must not call a paid model API by accident. Script the model instead:',
+            f'    agentrun.model({name!r}, script=[...])   # with the agentrun fixture',
+            '    agentrun.run(agent, prompt, script=[...])',
+            'or allow real requests: @pytest.mark.agentrun(real_requests=True) on the test, class or module,',
+            'the ini option agentrun_real_requests = true, or --agentrun-real-requests.',
+        ]
+    )
+
+
+class StandInModel(Model):
+    """Answers for a model string: the scripted model the test provides, else the real model if allowed."""
+
+    def __init__(self, name: str, real: Callable[[], Model]) -> None:
+        """Stand in for `name`; `real` builds the real model when real requests are allowed."""
+        self._name = name
+        self._system, _, self._model_name = name.rpartition(':')
+        if not self._system:
+            self._system = 'scripted'
+        self._real_factory = real
+        self._real: Model | None = None
+        super().__init__(profile=ModelProfile(supports_json_schema_output=True, supports_json_object_output=True))
+
+    @property
+    def name(self) -> str:
+        """The model string this stands in for."""
+        return self._name
+
+    @property
+    def model_name(self) -> str:
+        """The model name, as the real model reports it."""
+        return self._model_name
+
+    @property
+    def system(self) -> str:
+        """The provider system, as the real model reports it."""
+        return self._system
+
+    def __repr__(self) -> str:
+        return f'StandInModel({self._name!r})'
+
+    def target(self) -> Model:
+        """The model answering now: scripted by the test, or real when allowed; else raise."""
+        __tracebackhide__ = True
+        scripted = state.resolve(self._name)
+        if scripted is not None:
+            return scripted
+        if state.real_requests:
+            if self._real is None:
+                self._real = self._real_factory()
+            return self._real
+        raise RealRequestBlockedError(blocked_message(self._name, state.test_name))
+
+    async def request(
+        self,
+        messages: list[ModelMessage],
+        model_settings: ModelSettings | None,
+        model_request_parameters: ModelRequestParameters,
+    ) -> ModelResponse:
+        """Hand the request to the model answering now."""
+        return await self.target().request(messages, model_settings, model_request_parameters)
+
+    @asynccontextmanager
+    async def request_stream(
+        self,
+        messages: list[ModelMessage],
+        model_settings: ModelSettings | None,
+        model_request_parameters: ModelRequestParameters,
+        run_context: Any = None,
+    ) -> AsyncGenerator[StreamedResponse, None]:
+        """Hand the streamed request to the model answering now."""
+        async with self.target().request_stream(
+            messages, model_settings, model_request_parameters, run_context
+        ) as stream:
+            yield stream
+
+
+def patch_models_module(module: ModuleType) -> None:
+    """Replace `infer_model` in pydantic-ai's `models` module with one returning stand-ins for strings."""
+    original = module.infer_model
+    if getattr(original, '__agentrun_patched__', False):
+        return
+
+    def infer_model(model: Any, *args: Any, **kwargs: Any) -> Model:
+        if isinstance(model, str) and model != 'test':
+
+            def real() -> Model:
+                return original(model, *args, **kwargs)
+
+            return StandInModel(model, real)
+        return original(model, *args, **kwargs)
+
+    infer_model.__doc__ = original.__doc__
+    infer_model.__wrapped__ = original  # type: ignore[attr-defined]
+    infer_model.__agentrun_patched__ = True  # type: ignore[attr-defined]
+    setattr(module, 'infer_model', infer_model)  # noqa: B010 - a module attribute pyright cannot see
+    if hasattr(module, 'ALLOW_MODEL_REQUESTS'):
+        setattr(module, 'ALLOW_MODEL_REQUESTS', state.real_requests)  # noqa: B010
