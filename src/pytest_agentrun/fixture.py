@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ScriptError, UnusedTurnsError
 from .model import ScriptedModel
-from .record import RecordedRun, drive
+from .record import RecordedRun, drive, record_nodes
 from .script import ScriptItem
 
 if TYPE_CHECKING:
@@ -185,12 +185,14 @@ class AgentRunFactory:
     ) -> AsyncGenerator[AgentRun[Any, Any], None]:
         """The real `AgentRun` of `agent.iter(...)` against a scripted model, to drive by hand.
 
-        The run is recorded in `agentrun.runs` (messages, result, usage, requests) when the block exits.
+        The run is recorded in `agentrun.runs`: the nodes as you iterate (`async for` or `next()`), and the
+        result, messages and usage when the block exits.
         """
         model = self._model_for(agent, script, rules, default, {})
         recorded: RecordedRun[Any] = RecordedRun(prompt=prompt, model=model)
         self.runs.append(recorded)
         async with agent.iter(prompt, model=model, **run_kwargs) as agent_run:
+            record_nodes(agent_run, recorded.nodes)
             try:
                 yield agent_run
             finally:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from pydantic_ai.run import AgentRunResult
     from pydantic_ai.usage import RunUsage
 
-__all__ = ('RecordedRun', 'ToolCallRecord', 'drive', 'node_name', 'tool_calls_of')
+__all__ = ('RecordedRun', 'ToolCallRecord', 'drive', 'node_name', 'record_nodes', 'tool_calls_of')
 
 OutputT = TypeVar('OutputT')
 
@@ -193,3 +193,32 @@ async def drive(
 
 def _is_user_prompt(node: object) -> bool:
     return node_name(node) == 'UserPromptNode'
+
+
+def record_nodes(agent_run: Any, nodes: list[Any]) -> None:
+    """Record into `nodes` every node `agent_run` reaches, whether driven by `async for` or by `next()`.
+
+    The object stays the real `AgentRun`: its class becomes a subclass whose `__anext__` and `next` also
+    append the node they return (and, for `next`, the node passed in, so the first node is kept too).
+    """
+    base = type(agent_run)
+
+    def keep(node: Any) -> None:
+        if not nodes or nodes[-1] is not node:
+            nodes.append(node)
+
+    async def __anext__(self: Any) -> Any:
+        node = await base.__anext__(self)
+        keep(node)
+        return node
+
+    async def next(self: Any, node: Any) -> Any:
+        keep(node)
+        result = await base.next(self, node)
+        keep(result)
+        return result
+
+    recording = type(base.__name__, (base,), {'__slots__': (), '__anext__': __anext__, 'next': next})
+    recording.__qualname__ = base.__qualname__
+    recording.__module__ = base.__module__
+    agent_run.__class__ = recording
