@@ -201,7 +201,7 @@ def record_nodes(agent_run: Any, nodes: list[Any]) -> None:
     The object stays the real `AgentRun`: its class becomes a subclass whose `__anext__` and `next` also
     append the node they return (and, for `next`, the node passed in, so the first node is kept too).
     """
-    base: Any = type(agent_run)
+    base: Any = agent_run.__class__
 
     def keep(node: Any) -> None:
         if not nodes or nodes[-1] is not node:
