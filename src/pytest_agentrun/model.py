@@ -182,7 +182,7 @@ class ScriptedModel(Model):
                 f'ScriptedModel takes a list of turns, got {script!r}; '
                 "for a single text answer write ScriptedModel(['...'])"
             )
-        if not isinstance(chunk_words, int) or chunk_words < 1:  # pyright: ignore[reportUnnecessaryIsInstance]
+        if not isinstance(chunk_words, int) or isinstance(chunk_words, bool) or chunk_words < 1:  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ValueError(f'ScriptedModel: chunk_words must be a positive integer, got {chunk_words!r}')
         if model is not None and (not isinstance(model, str) or not model):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise TypeError(f"ScriptedModel: model must be a model name such as 'openai:gpt-5.2', got {model!r}")
@@ -283,10 +283,7 @@ class ScriptedModel(Model):
         model_request_parameters: ModelRequestParameters,
     ) -> ModelResponse:
         """Answer a request with the next turn of the script (or a rule, or the default)."""
-        settings, params = _compat.prepare_request(self, model_settings, model_request_parameters)
-        turn, answered_by = await self._choose(messages, settings, params, streamed=False)
-        response = self._respond(turn, answered_by, messages, params)
-        self._record(messages, settings, params, False, answered_by, response)
+        _, response = await self._answer(messages, model_settings, model_request_parameters, streamed=False)
         return response
 
     @asynccontextmanager
@@ -298,20 +295,39 @@ class ScriptedModel(Model):
         run_context: Any = None,
     ) -> AsyncGenerator[StreamedResponse, None]:
         """Answer a streamed request: the same turn as `request`, sent as part-start/delta/end events."""
-        settings, params = _compat.prepare_request(self, model_settings, model_request_parameters)
-        turn, answered_by = await self._choose(messages, settings, params, streamed=True)
-        response = self._respond(turn, answered_by, messages, params)
-        self._record(messages, settings, params, True, answered_by, response)
-        chunks = [p.chunks if isinstance(p, Text) else None for p in turn.parts] if turn.response is None else []
+        turn, response = await self._answer(messages, model_settings, model_request_parameters, streamed=True)
+        given = turn.response is not None
+        chunks = [p.chunks if isinstance(p, Text) else None for p in turn.parts]
+        explicit_usage = turn.usage is not None or (given and response.usage.has_values())
         yield ScriptedStreamedResponse(
-            model_request_parameters=params,
-            _model_name=self._model_name,
+            model_request_parameters=self.requests[-1].parameters,
+            _model_name=response.model_name or self._model_name,
             _parts=list(response.parts),
             _chunks=chunks,
             _chunk_words=turn.chunk_words or self._chunk_words,
-            _explicit_usage=response.usage if turn.usage is not None else None,
+            _explicit_usage=response.usage if explicit_usage else None,
             _finish_reason=getattr(response, 'finish_reason', None),
         )
+
+    async def _answer(
+        self,
+        messages: list[ModelMessage],
+        model_settings: ModelSettings | None,
+        model_request_parameters: ModelRequestParameters,
+        *,
+        streamed: bool,
+    ) -> tuple[Turn, ModelResponse]:
+        """Choose the turn, build its response and record the request (also when building it fails)."""
+        __tracebackhide__ = True
+        settings, params = _compat.prepare_request(self, model_settings, model_request_parameters)
+        turn, answered_by = await self._choose(messages, settings, params, streamed=streamed)
+        try:
+            response = self._respond(turn, answered_by, messages, params)
+        except ScriptError as error:
+            self._record(messages, settings, params, streamed, answered_by, None, error)
+            raise
+        self._record(messages, settings, params, streamed, answered_by, response)
+        return turn, response
 
     def _record(
         self,
@@ -377,7 +393,7 @@ class ScriptedModel(Model):
         if turn.function is not None:
             info = RequestInfo(
                 number=len(self.requests) + 1,
-                messages=messages,
+                messages=list(messages),
                 parameters=params,
                 settings=settings,
                 prompt=latest_prompt(messages),
@@ -520,12 +536,15 @@ class ScriptedStreamedResponse(StreamedResponse):
                     for event in _compat.stream_events(manager.handle_text_delta(vendor_part_id=index, content=chunk)):
                         yield event
             elif isinstance(part, ThinkingPart):
-                pieces = split_words(part.content, self._chunk_words) or ['']
-                for n, chunk in enumerate(pieces):
+                for chunk in split_words(part.content, self._chunk_words) or ['']:
                     self._count(chunk)
-                    signature = part.signature if n == len(pieces) - 1 else None
                     for event in _compat.stream_events(
-                        manager.handle_thinking_delta(vendor_part_id=index, content=chunk, signature=signature)
+                        manager.handle_thinking_delta(vendor_part_id=index, content=chunk)
+                    ):
+                        yield event
+                if part.signature is not None:
+                    for event in _compat.stream_events(
+                        manager.handle_thinking_delta(vendor_part_id=index, signature=part.signature)
                     ):
                         yield event
             elif isinstance(part, ToolCallPart):

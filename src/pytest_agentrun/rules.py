@@ -78,8 +78,7 @@ class Rule:
         return key.search(prompt) is not None
 
     def __repr__(self) -> str:
-        key = f're.compile({self.key.pattern!r})' if isinstance(self.key, re.Pattern) else repr(self.key)
-        return f'{key}: {self.turn!r}'
+        return f'{self.key!r}: {self.turn!r}'
 
 
 def build_rules(rules: Mapping[Any, ScriptItem] | Iterable[tuple[Any, ScriptItem]] | None) -> tuple[Rule, ...]:

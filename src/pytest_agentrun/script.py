@@ -87,6 +87,8 @@ class ToolCall:
     def __repr__(self) -> str:
         if isinstance(self.args, str):
             args = f', {_short(self.args)}'
+        elif not all(k.isidentifier() for k in self.args):
+            args = f', {_short(dict(self.args))}'
         else:
             args = ''.join(f', {k}={_short(v, 30)}' for k, v in self.args.items())
         return f'tool_call({self.tool_name!r}{args})'
@@ -275,7 +277,9 @@ def turn(
 
 
 def _check_chunk_words(chunk_words: int | None, where: str) -> None:
-    if chunk_words is not None and (not isinstance(chunk_words, int) or chunk_words < 1):  # pyright: ignore[reportUnnecessaryIsInstance]
+    if chunk_words is not None and (
+        not isinstance(chunk_words, int) or isinstance(chunk_words, bool) or chunk_words < 1  # pyright: ignore[reportUnnecessaryIsInstance]
+    ):
         raise ValueError(f'{where}: chunk_words must be a positive integer, got {chunk_words!r}')
 
 
