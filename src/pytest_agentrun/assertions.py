@@ -190,6 +190,29 @@ def _describe_expected(expected: tuple[str, Mapping[str, Any] | None]) -> str:
     return f'{name}({", ".join(f"{k}={v!r}" for k, v in args.items())}, ...)'
 
 
+def _unordered_problem(wanted: Sequence[tuple[str, Mapping[str, Any] | None]], actual: Sequence[Any]) -> str | None:
+    """Pair every expected call with a distinct actual call (a bipartite matching), or say what is left over."""
+    owner: dict[int, int] = {}  # actual index -> expected index
+
+    def place(index: int, tried: set[int]) -> bool:
+        for candidate, call in enumerate(actual):
+            if candidate in tried or not _call_matches(wanted[index], call):
+                continue
+            tried.add(candidate)
+            if candidate not in owner or place(owner[candidate], tried):
+                owner[candidate] = index
+                return True
+        return False
+
+    for index, want in enumerate(wanted):
+        if not place(index, set()):
+            return f'expected[{index}] {_describe_expected(want)} was not called'
+    extra = [call for position, call in enumerate(actual) if position not in owner]
+    if extra:
+        return f'unexpected call: {extra[0]!r}'
+    return None
+
+
 def _calls_of(run: Any) -> list[Any]:
     if hasattr(run, 'tool_calls'):
         return list(run.tool_calls)
@@ -235,16 +258,7 @@ def assert_tool_calls(run: Any, expected: Sequence[Any], *, mode: CallsMode = 'e
                 break
             position += 1
     else:
-        remaining = list(actual)
-        for index, want in enumerate(wanted):
-            match = next((c for c in remaining if _call_matches(want, c)), None)
-            if match is None:
-                problem = f'expected[{index}] {_describe_expected(want)} was not called'
-                break
-            remaining.remove(match)
-        else:
-            if remaining:
-                problem = f'unexpected call: {remaining[0]!r}'
+        problem = _unordered_problem(wanted, actual)
     if problem is None:
         return
     lines = [

@@ -62,6 +62,7 @@ class AgentRunFactory:
         self.models: list[ScriptedModel] = []
         """Every scripted model this factory built, in order."""
         self._by_name: dict[str, ScriptedModel] = {}
+        self._surfaced: set[int] = set()
 
     def __repr__(self) -> str:
         return f'<AgentRunFactory: {len(self.runs)} runs, {len(self.models)} scripted models>'
@@ -140,7 +141,11 @@ class AgentRunFactory:
         model = self._model_for(agent, script, rules, default, options)
         recorded: RecordedRun[Any] = RecordedRun(prompt=prompt, model=model)
         self.runs.append(recorded)
-        await drive(agent, prompt, model=model, stream=stream, recorded=recorded, kwargs=run_kwargs)
+        try:
+            await drive(agent, prompt, model=model, stream=stream, recorded=recorded, kwargs=run_kwargs)
+        except ScriptError as error:
+            self._surfaced.add(id(error))
+            raise
         return recorded
 
     def run_sync(
@@ -191,12 +196,16 @@ class AgentRunFactory:
         model = self._model_for(agent, script, rules, default, {})
         recorded: RecordedRun[Any] = RecordedRun(prompt=prompt, model=model)
         self.runs.append(recorded)
-        async with agent.iter(prompt, model=model, **run_kwargs) as agent_run:
-            record_nodes(agent_run, recorded.nodes)
-            try:
-                yield agent_run
-            finally:
-                recorded.result = agent_run.result
+        try:
+            async with agent.iter(prompt, model=model, **run_kwargs) as agent_run:
+                record_nodes(agent_run, recorded.nodes)
+                try:
+                    yield agent_run
+                finally:
+                    recorded.result = agent_run.result
+        except ScriptError as error:
+            self._surfaced.add(id(error))
+            raise
 
     @property
     def last(self) -> RecordedRun[Any]:
@@ -208,9 +217,13 @@ class AgentRunFactory:
     # --- teardown -----------------------------------------------------------------------------------
 
     def finish(self) -> list[str]:
-        """The problems to fail the test with at teardown: swallowed script errors, then unused turns."""
+        """The problems to fail the test with at teardown: swallowed script errors, then unused turns.
+
+        A script error that reached the test through `run`, `run_sync` or `iter` is the test's to handle
+        (it may expect it with `pytest.raises`), so only errors that never came out of them are reported.
+        """
         problems: list[str] = []
-        seen: set[int] = set()
+        seen: set[int] = set(self._surfaced)
         for model in self.models:
             for request in model.requests:
                 error = request.error

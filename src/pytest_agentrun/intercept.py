@@ -58,9 +58,31 @@ state = _State()
 
 
 def _patch(module: ModuleType) -> None:
-    from . import standin
+    """Replace `infer_model` in pydantic-ai's `models` module with one returning stand-ins for strings.
 
-    standin.patch_models_module(module)
+    Nothing is imported here: this runs while pydantic-ai is still importing, possibly under an import of
+    our own `standin` module, so the stand-in class is looked up only when a model string is resolved.
+    """
+    original = getattr(module, 'infer_model')  # noqa: B009 - a module attribute pyright cannot see
+    if getattr(original, '__agentrun_patched__', False):
+        return
+
+    def infer_model(model: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(model, str) and model != 'test':
+            from .standin import StandInModel
+
+            def real() -> Any:
+                return original(model, *args, **kwargs)
+
+            return StandInModel(model, real)
+        return original(model, *args, **kwargs)
+
+    infer_model.__doc__ = original.__doc__
+    infer_model.__wrapped__ = original  # type: ignore[attr-defined]
+    infer_model.__agentrun_patched__ = True  # type: ignore[attr-defined]
+    setattr(module, 'infer_model', infer_model)  # noqa: B010 - a module attribute pyright cannot see
+    if hasattr(module, 'ALLOW_MODEL_REQUESTS'):
+        setattr(module, 'ALLOW_MODEL_REQUESTS', state.real_requests)  # noqa: B010
 
 
 class _PatchingLoader(importlib.abc.Loader):

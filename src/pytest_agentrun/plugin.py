@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .fixture import AgentRunFactory, Options
 
 _MARKER_OPTIONS = ('real_requests', 'strict')
-_call_report_key = pytest.StashKey[pytest.TestReport]()
+_reports_key = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,12 +89,16 @@ def _options(item: pytest.Item) -> Options:
     return Options(**values)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Block or allow real requests for the test about to run (a bad marker fails its setup)."""
+    intercept.state.test_name = item.nodeid
+    intercept.set_real_requests(_options(item).real_requests)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
-    """Block or allow real requests for the duration of each test."""
-    allowed = _options(item).real_requests
-    intercept.set_real_requests(allowed)
-    intercept.state.test_name = item.nodeid
+    """Block real requests again once each test is over."""
     try:
         return (yield)
     finally:
@@ -106,10 +110,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Keep the call phase's report, so teardown checks stay quiet when the test already failed."""
+    """Keep each phase's report, so teardown checks stay quiet when the test already failed or skipped."""
     report: pytest.TestReport = yield
-    if report.when == 'call':
-        item.stash[_call_report_key] = report
+    item.stash.setdefault(_reports_key, {})[report.when] = report
     return report
 
 
@@ -124,8 +127,8 @@ def agentrun(request: pytest.FixtureRequest) -> Iterator[AgentRunFactory]:
         yield factory
     finally:
         intercept.state.resolvers.remove(factory.resolve)
-    report = request.node.stash.get(_call_report_key, None)
-    if report is not None and report.failed:
+    reports = request.node.stash.get(_reports_key, {})
+    if any(r.failed or r.skipped for r in reports.values()):
         return
     problems = factory.finish()
     if problems:

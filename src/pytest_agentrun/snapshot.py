@@ -73,7 +73,7 @@ def _normalize(value: Any, tokens: _Tokens, name: str | None = None) -> Any:
         return out
     if isinstance(value, dict):
         mapping = cast('dict[Any, Any]', value)
-        return {str(k): _normalize(v, tokens, str(k)) for k, v in mapping.items()}
+        return {str(k): _normalize(v, tokens) for k, v in mapping.items()}
     if isinstance(value, (list, tuple)):
         items = cast('Sequence[Any]', value)
         return [_normalize(v, tokens) for v in items]

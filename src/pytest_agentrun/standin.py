@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
-from types import ModuleType
 from typing import Any
 
 from pydantic_ai.messages import ModelMessage, ModelResponse
@@ -20,7 +19,7 @@ from pydantic_ai.settings import ModelSettings
 from .errors import ScriptError
 from .intercept import state
 
-__all__ = ('RealRequestBlockedError', 'StandInModel', 'patch_models_module')
+__all__ = ('RealRequestBlockedError', 'StandInModel')
 
 
 class RealRequestBlockedError(ScriptError):
@@ -107,26 +106,3 @@ class StandInModel(Model):
             messages, model_settings, model_request_parameters, run_context
         ) as stream:
             yield stream
-
-
-def patch_models_module(module: ModuleType) -> None:
-    """Replace `infer_model` in pydantic-ai's `models` module with one returning stand-ins for strings."""
-    original = module.infer_model
-    if getattr(original, '__agentrun_patched__', False):
-        return
-
-    def infer_model(model: Any, *args: Any, **kwargs: Any) -> Model:
-        if isinstance(model, str) and model != 'test':
-
-            def real() -> Model:
-                return original(model, *args, **kwargs)
-
-            return StandInModel(model, real)
-        return original(model, *args, **kwargs)
-
-    infer_model.__doc__ = original.__doc__
-    infer_model.__wrapped__ = original  # type: ignore[attr-defined]
-    infer_model.__agentrun_patched__ = True  # type: ignore[attr-defined]
-    setattr(module, 'infer_model', infer_model)  # noqa: B010 - a module attribute pyright cannot see
-    if hasattr(module, 'ALLOW_MODEL_REQUESTS'):
-        setattr(module, 'ALLOW_MODEL_REQUESTS', state.real_requests)  # noqa: B010
