@@ -134,6 +134,12 @@ def _latest_signals(messages: Sequence[ModelMessage]) -> tuple[str | None, list[
     return prompt, returns
 
 
+def split_model_name(name: str) -> tuple[str, str]:
+    """`'openai:gpt-5.2'` -> `('openai', 'gpt-5.2')`; a name without a provider gets `'scripted'`."""
+    system, colon, model_name = name.partition(':')
+    return (system, model_name) if colon else ('scripted', name)
+
+
 def _now() -> datetime:
     return datetime.now(tz=timezone.utc)
 
@@ -194,12 +200,7 @@ class ScriptedModel(Model):
         )
         self._default: Turn | None = None if default is None else _checked(to_turn(default, 'default'), 'default')
         self._stand_in = model
-        if model is None:
-            self._system, self._model_name = 'scripted', 'scripted'
-        elif ':' in model:
-            self._system, self._model_name = model.split(':', 1)
-        else:
-            self._system, self._model_name = 'scripted', model
+        self._system, self._model_name = split_model_name(model or 'scripted')
         self._chunk_words = chunk_words
         self._allow_unknown_tools = allow_unknown_tools
         self._used = 0

@@ -18,6 +18,7 @@ from pydantic_ai.settings import ModelSettings
 
 from .errors import ScriptError
 from .intercept import state
+from .model import split_model_name
 
 __all__ = ('RealRequestBlockedError', 'StandInModel')
 
@@ -47,9 +48,7 @@ class StandInModel(Model):
     def __init__(self, name: str, real: Callable[[], Model]) -> None:
         """Stand in for `name`; `real` builds the real model when real requests are allowed."""
         self._name = name
-        self._system, _, self._model_name = name.rpartition(':')
-        if not self._system:
-            self._system = 'scripted'
+        self._system, self._model_name = split_model_name(name)
         self._real_factory = real
         self._real: Model | None = None
         super().__init__(profile=ModelProfile(supports_json_schema_output=True, supports_json_object_output=True))
