@@ -98,16 +98,20 @@ class ScriptedRequest:
         return f'<ScriptedRequest {self.number} ({kind}) answered by {self.answered_by}>'
 
 
+def _prompt_text(content: Any) -> str:
+    """The text of a user prompt: the string, or the string items of multi-modal content joined."""
+    if isinstance(content, str):
+        return content
+    return ' '.join(c for c in content if isinstance(c, str))
+
+
 def latest_prompt(messages: Sequence[ModelMessage]) -> str | None:
     """The text of the latest user prompt in `messages`, or `None`."""
     for message in reversed(messages):
         if isinstance(message, ModelRequest):
             for part in reversed(message.parts):
                 if part.part_kind == 'user-prompt':
-                    content = part.content
-                    if isinstance(content, str):
-                        return content
-                    return ' '.join(c for c in content if isinstance(c, str))
+                    return _prompt_text(part.content)
     return None
 
 
@@ -127,8 +131,7 @@ def _latest_signals(messages: Sequence[ModelMessage]) -> tuple[str | None, list[
     returns: list[tuple[str, Any]] = []
     for part in request.parts:
         if part.part_kind == 'user-prompt':
-            content = part.content
-            prompt = content if isinstance(content, str) else ' '.join(c for c in content if isinstance(c, str))
+            prompt = _prompt_text(part.content)
         elif part.part_kind == 'tool-return':
             returns.append((part.tool_name, part.content))
     return prompt, returns
