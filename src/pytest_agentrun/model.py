@@ -143,6 +143,11 @@ def split_model_name(name: str) -> tuple[str, str]:
     return (system, model_name) if colon else ('scripted', name)
 
 
+def default_profile() -> ModelProfile:
+    """The profile of scripted and stand-in models: every structured output mode is supported."""
+    return ModelProfile(supports_json_schema_output=True, supports_json_object_output=True)
+
+
 def _now() -> datetime:
     return datetime.now(tz=timezone.utc)
 
@@ -211,7 +216,7 @@ class ScriptedModel(Model):
         self.requests: list[ScriptedRequest] = []
         """Every request received, in order."""
         if profile is None:
-            profile = ModelProfile(supports_json_schema_output=True, supports_json_object_output=True)
+            profile = default_profile()
         super().__init__(settings=settings, profile=profile)
 
     # --- identity -----------------------------------------------------------------------------------

@@ -13,12 +13,11 @@ from typing import Any
 
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models import Model, ModelRequestParameters, StreamedResponse
-from pydantic_ai.profiles import ModelProfile
 from pydantic_ai.settings import ModelSettings
 
 from .errors import ScriptError
 from .intercept import state
-from .model import split_model_name
+from .model import default_profile, split_model_name
 
 __all__ = ('RealRequestBlockedError', 'StandInModel')
 
@@ -51,7 +50,7 @@ class StandInModel(Model):
         self._system, self._model_name = split_model_name(name)
         self._real_factory = real
         self._real: Model | None = None
-        super().__init__(profile=ModelProfile(supports_json_schema_output=True, supports_json_object_output=True))
+        super().__init__(profile=default_profile())
 
     @property
     def name(self) -> str:
