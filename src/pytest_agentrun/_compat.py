@@ -86,16 +86,20 @@ def estimate_usage(messages: Iterable[_messages.ModelMessage]) -> _usage.Request
     return cast('_usage.RequestUsage', _ESTIMATOR(messages))
 
 
+def _find_token_estimator() -> Any:
+    from pydantic_ai import _utils  # pyright: ignore[reportPrivateUsage]
+
+    return getattr(_utils, 'estimate_string_tokens', None) or _count_words
+
+
+_TOKEN_ESTIMATOR = _find_token_estimator()
+
+
 def estimate_tokens(text: str) -> int:
     """Estimate the tokens in one streamed chunk, as `FunctionModel`'s streamed responses do."""
     if not text:
         return 0
-    from pydantic_ai import _utils  # pyright: ignore[reportPrivateUsage]
-
-    estimator = getattr(_utils, 'estimate_string_tokens', None)
-    if estimator is not None:
-        return cast(int, estimator(text))
-    return _count_words(text)  # pragma: no cover - only if a future release drops it
+    return cast(int, _TOKEN_ESTIMATOR(text))
 
 
 def _count_words(text: str) -> int:
