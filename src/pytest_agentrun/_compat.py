@@ -86,26 +86,26 @@ def estimate_usage(messages: Iterable[_messages.ModelMessage]) -> _usage.Request
     return cast('_usage.RequestUsage', _ESTIMATOR(messages))
 
 
-def _find_token_estimator() -> Any:
-    from pydantic_ai import _utils  # pyright: ignore[reportPrivateUsage]
+def _count_words(text: str) -> int:  # pragma: no cover - only if a future release drops the estimators
+    import re
 
-    return getattr(_utils, 'estimate_string_tokens', None) or _count_words
+    return len(re.split(r'[\s",.:]+', text.strip()))
+
+
+def _find_token_estimator() -> Any:
+    from pydantic_ai.models import function
+
+    return getattr(function, '_estimate_string_tokens', None) or _count_words
 
 
 _TOKEN_ESTIMATOR = _find_token_estimator()
 
 
 def estimate_tokens(text: str) -> int:
-    """Estimate the tokens in one streamed chunk, as `FunctionModel`'s streamed responses do."""
+    """Estimate the tokens in one streamed chunk with the function `FunctionModel`'s streams use."""
     if not text:
         return 0
     return cast(int, _TOKEN_ESTIMATOR(text))
-
-
-def _count_words(text: str) -> int:
-    import re
-
-    return len(re.split(r'[\s",.:]+', text.strip()))
 
 
 def _fallback_estimate(messages: Iterable[_messages.ModelMessage]) -> _usage.RequestUsage:  # pragma: no cover
