@@ -285,9 +285,8 @@ def _usage_fields(usage: Any) -> dict[str, Any]:
     import dataclasses
 
     values = {f.name: getattr(usage, f.name) for f in dataclasses.fields(usage) if not f.name.startswith('_')}
-    for name in ('total_tokens',):
-        if hasattr(usage, name):
-            values[name] = getattr(usage, name)
+    if hasattr(usage, 'total_tokens'):
+        values['total_tokens'] = usage.total_tokens
     return values
 
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 _MARKER_OPTIONS = ('real_requests', 'strict')
 _reports_key = pytest.StashKey[dict[str, pytest.TestReport]]()
+_options_key = pytest.StashKey['Options']()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -93,7 +94,8 @@ def _options(item: pytest.Item) -> Options:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Block or allow real requests for the test about to run (a bad marker fails its setup)."""
     intercept.state.test_name = item.nodeid
-    intercept.set_real_requests(_options(item).real_requests)
+    options = item.stash[_options_key] = _options(item)
+    intercept.set_real_requests(options.real_requests)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -121,7 +123,9 @@ def agentrun(request: pytest.FixtureRequest) -> Iterator[AgentRunFactory]:
     """Run agents against scripted models and record the runs; fails at teardown for unused turns."""
     from .fixture import AgentRunFactory
 
-    factory = AgentRunFactory(_options(request.node), test_name=request.node.nodeid)  # pyright: ignore[reportArgumentType]
+    node = request.node
+    options = node.stash[_options_key] if _options_key in node.stash else _options(node)  # pyright: ignore[reportArgumentType]
+    factory = AgentRunFactory(options, test_name=node.nodeid)
     intercept.state.resolvers.append(factory.resolve)
     try:
         yield factory
