@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from dirty_equals import IsInt, IsPositiveInt, IsStr
+from projects import WEATHER_APP
 from pydantic_ai import Agent
 from pydantic_ai.usage import RequestUsage, RunUsage
 
@@ -442,17 +443,6 @@ def test_passes(run):
     assert_usage(run, requests=2, tool_calls=1)
 """
 
-APP = """
-from pydantic_ai import Agent
-
-agent = Agent('openai:gpt-5.2', instructions='Be brief.')
-
-
-@agent.tool_plain
-def get_weather(city: str) -> str:
-    return f'Sunny in {city}'
-"""
-
 
 def exact(*text: str) -> list[str]:
     """fnmatch patterns that match these lines exactly (`[`, `]`, `*` and `?` taken literally)."""
@@ -465,7 +455,7 @@ def as_error(first: str, *rest: str) -> list[str]:
 
 
 def test_failures_as_a_user_sees_them(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(app=APP, test_user=USER_TESTS)
+    pytester.makepyfile(app=WEATHER_APP, test_user=USER_TESTS)
     result = pytester.runpytest_inprocess('-p', 'no:randomly')
     result.assert_outcomes(failed=3, passed=1)
     result.stdout.fnmatch_lines(

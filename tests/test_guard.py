@@ -6,22 +6,12 @@ import importlib.util
 import re
 
 import pytest
+from projects import WEATHER_APP
 from pydantic_ai import models
 
 # Imported here, before any in-process pytester run: pytester drops the modules a run imported once it ends,
 # and a child run that imported `standin` first would leave the next one with a second RealRequestBlockedError.
 from pytest_agentrun import RealRequestBlockedError, ScriptError
-
-APP = """
-from pydantic_ai import Agent
-
-agent = Agent('openai:gpt-5.2', instructions='Be brief.')
-
-
-@agent.tool_plain
-def get_weather(city: str) -> str:
-    return f'Sunny in {city}'
-"""
 
 CONFTEST = """
 import pytest
@@ -70,7 +60,7 @@ def exact(*lines: str) -> list[str]:
 @pytest.fixture
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     monkeypatch.delenv('OPENAI_API_KEY', raising=False)
-    pytester.makepyfile(app=APP)
+    pytester.makepyfile(app=WEATHER_APP)
     pytester.makeconftest(CONFTEST)
     return pytester
 

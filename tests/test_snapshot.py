@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from projects import WEATHER_APP
 from pydantic_ai import Agent
 from pydantic_ai.messages import ModelRequest, ModelResponse
 
@@ -219,16 +220,6 @@ def test_bad_input() -> None:
 
 # --- the inline-snapshot workflow --------------------------------------------------------------------
 
-APP = """
-from pydantic_ai import Agent
-
-agent = Agent('openai:gpt-5.2', instructions='Be brief.')
-
-
-@agent.tool_plain
-def get_weather(city: str) -> str:
-    return f'Sunny in {city}'
-"""
 
 TEST_SNAPSHOT = """
 from inline_snapshot import snapshot
@@ -259,7 +250,7 @@ def test_inline_snapshot_create_compare_fix(pytester: pytest.Pytester, monkeypat
     # inline-snapshot writes nothing in CI or under xdist (it reads PYTEST_XDIST_WORKER, which an outer `-n` sets)
     for name in ('CI', 'PYTEST_XDIST_WORKER', 'PYTEST_XDIST_WORKER_COUNT', 'PYTEST_XDIST_TESTRUNUID'):
         monkeypatch.delenv(name, raising=False)
-    pytester.makepyfile(app=APP)
+    pytester.makepyfile(app=WEATHER_APP)
     pytester.makeconftest('')
     test_file = pytester.makepyfile(test_weather=TEST_SNAPSHOT)
 

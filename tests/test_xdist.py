@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from projects import WEATHER_APP
 
 pytest.importorskip('xdist')
 
-APP = """
-from pydantic_ai import Agent
-
-agent = Agent('openai:gpt-5.2', instructions='Be brief.')
-
-
-@agent.tool_plain
-def get_weather(city: str) -> str:
-    return f'Sunny in {city}'
-"""
 
 CONFTEST = """
 import pytest
@@ -82,7 +73,7 @@ OUTCOMES = {'passed': 9, 'failed': 1, 'errors': 1}
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makepyfile(app=APP, test_project=TESTS)
+    pytester.makepyfile(app=WEATHER_APP, test_project=TESTS)
     pytester.makeconftest(CONFTEST)
     return pytester
 
