@@ -87,8 +87,9 @@ def exhausted_message(
     turns: Sequence[object],
     used: int,
     rules: Sequence[object],
+    advice: str | None = None,
 ) -> str:
-    """The message of `ScriptExhaustedError`."""
+    """The message of `ScriptExhaustedError`; `advice` replaces the closing line on how to fix it."""
     lines = [
         f'{model} received request {number}, but no scripted turn or rule answers it.',
         f'Latest message: {describe_message(latest)}',
@@ -99,7 +100,8 @@ def exhausted_message(
         lines.append(f'Rules ({len(rules)}, none matched):')
         lines.extend(f'  {r!r}' for r in rules)
     lines.append(
-        'Add a turn to the script or a rule matching this request, '
+        advice
+        or 'Add a turn to the script or a rule matching this request, '
         'or pass default=... to ScriptedModel to answer every request the script does not.'
     )
     return '\n'.join(lines)

@@ -215,6 +215,8 @@ class ScriptedModel(Model):
         self._call_ids = 0
         self.requests: list[ScriptedRequest] = []
         """Every request received, in order."""
+        self.exhausted_advice: str | None = None
+        """How to fix a request nothing answers: the last line of `ScriptExhaustedError` (None: the default)."""
         if profile is None:
             profile = default_profile()
         super().__init__(settings=settings, profile=profile)
@@ -395,6 +397,7 @@ class ScriptedModel(Model):
                     turns=self._turns,
                     used=self._used,
                     rules=self._rules,
+                    advice=self.exhausted_advice,
                 )
             )
             self._record(messages, settings, params, streamed, answered_by, None, error)

@@ -15,11 +15,19 @@ import pytest
 from . import intercept
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .docs.items import DocsSettings
+    from .docs.update import Outcome
     from .fixture import AgentRunFactory, Options
 
 _MARKER_OPTIONS = ('real_requests', 'strict')
 _reports_key = pytest.StashKey[dict[str, pytest.TestReport]]()
 _options_key = pytest.StashKey['Options']()
+_docs_key = pytest.StashKey['DocsSettings']()
+_gatherer_key = pytest.StashKey['_EditGatherer']()
+_outcome_key: pytest.StashKey[Outcome] = pytest.StashKey()
+_EDITS_ATTRIBUTE = 'agentrun_doc_edits'
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,6 +51,54 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=True,
         help='fail a test whose scripted turns were not all used (default: true)',
     )
+    group.addoption(
+        '--agentrun-docs',
+        action='store_true',
+        default=None,
+        help='check the Python examples of the Markdown files given or found (ini: agentrun_docs)',
+    )
+    group.addoption(
+        '--agentrun-docstrings',
+        action='store_true',
+        default=None,
+        help='check the examples in the docstrings of the .py files given or found (ini: agentrun_docstrings)',
+    )
+    group.addoption(
+        '--agentrun-docs-module',
+        action='append',
+        default=[],
+        metavar='NAME',
+        help='check the docstring examples of an importable module, e.g. pydantic_ai.run (repeatable; '
+        'ini: agentrun_docs_modules)',
+    )
+    group.addoption(
+        '--agentrun-update-docs',
+        action='store_true',
+        default=False,
+        help='rewrite the output written in doc examples with what they print (at the end of the session)',
+    )
+    parser.addini('agentrun_docs', type='bool', default=False, help='check the Python examples of Markdown files')
+    parser.addini(
+        'agentrun_docstrings', type='bool', default=False, help='check the examples in docstrings of .py files'
+    )
+    parser.addini(
+        'agentrun_docs_modules', type='linelist', default=[], help='modules whose docstring examples to check'
+    )
+    parser.addini(
+        'agentrun_doc_rules_file',
+        default='',
+        help='a .py file defining `rules` or a .json object: prompt -> answer, for doc examples',
+    )
+    parser.addini(
+        'agentrun_docs_line_length',
+        default='88',
+        help='the line length printed output is laid out to when docs are updated (default: 88)',
+    )
+    parser.addini(
+        'agentrun_docs_call',
+        default='main',
+        help='the function an example defines that is called after it runs (default: main; per block: call="...")',
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,6 +110,95 @@ def pytest_configure(config: pytest.Config) -> None:
         'strict=False lets scripted turns go unused.',
     )
     intercept.install()
+    settings = _docs_settings(config)
+    if settings is not None:
+        config.stash[_docs_key] = settings
+        if settings.update:
+            gatherer = config.stash[_gatherer_key] = _EditGatherer()
+            config.pluginmanager.register(gatherer, 'agentrun-doc-edits')
+
+
+def _docs_settings(config: pytest.Config) -> DocsSettings | None:
+    """Read and check the doc options; None when no doc examples are collected."""
+    markdown = bool(config.getoption('agentrun_docs') or config.getini('agentrun_docs'))
+    docstrings = bool(config.getoption('agentrun_docstrings') or config.getini('agentrun_docstrings'))
+    modules = tuple(config.getoption('agentrun_docs_module') or config.getini('agentrun_docs_modules'))
+    update = bool(config.getoption('agentrun_update_docs'))
+    if not (markdown or docstrings or modules):
+        if update:
+            raise pytest.UsageError(
+                '--agentrun-update-docs rewrites the output written in doc examples, but no doc examples are '
+                'collected: add --agentrun-docs (Markdown), --agentrun-docstrings (.py docstrings) or '
+                '--agentrun-docs-module NAME.'
+            )
+        return None
+    from .docs.items import DocsSettings, load_rules_file
+
+    length = str(config.getini('agentrun_docs_line_length'))
+    if not length.isdigit() or int(length) < 20:
+        raise pytest.UsageError(f'agentrun_docs_line_length must be a whole number of at least 20, got {length!r}')
+    call = str(config.getini('agentrun_docs_call')).strip()
+    rules_name = str(config.getini('agentrun_doc_rules_file')).strip()
+    rules_file: Path | None = None
+    if rules_name:
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
+        rules_file = base / rules_name
+    return DocsSettings(
+        markdown=markdown,
+        docstrings=docstrings,
+        modules=modules,
+        update=update,
+        line_length=int(length),
+        call=call,
+        rules_file=rules_file,
+        file_rules=load_rules_file(rules_file) if rules_file is not None else (),
+    )
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """Collect the examples of Markdown files (`--agentrun-docs`) and of docstrings (`--agentrun-docstrings`)."""
+    settings = parent.config.stash.get(_docs_key, None)
+    if settings is None:
+        return None
+    from .docs.items import DocFile, DocstringFile
+
+    collector: DocFile | DocstringFile | None = None
+    if settings.markdown and file_path.suffix.lower() in ('.md', '.markdown'):
+        collector = DocFile.from_parent(parent, path=file_path)  # pyright: ignore[reportUnknownMemberType]
+    elif settings.docstrings and file_path.suffix == '.py':
+        collector = DocstringFile.from_parent(parent, path=file_path)  # pyright: ignore[reportUnknownMemberType]
+    if collector is not None:
+        collector.settings = settings
+    return collector
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Add the docstring examples of the modules named with `--agentrun-docs-module`."""
+    settings = config.stash.get(_docs_key, None)
+    if settings is None or not settings.modules:
+        return
+    import importlib.util
+    from pathlib import Path
+
+    from .docs.items import DocModule
+
+    for name in settings.modules:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError) as exc:
+            raise pytest.UsageError(f'--agentrun-docs-module {name}: cannot import it ({exc})') from None
+        if spec is None or spec.origin is None or not spec.origin.endswith('.py'):
+            raise pytest.UsageError(
+                f'--agentrun-docs-module {name}: no importable Python source file has that name '
+                '(give a dotted module name, e.g. pydantic_ai.run)'
+            )
+        module = DocModule.from_parent(session, path=Path(spec.origin), nodeid=name)  # pyright: ignore[reportUnknownMemberType]
+        module.settings = settings
+        # collected through the hooks, so reports count the items and show a collection error as one
+        report = module.ihook.pytest_make_collect_report(collector=module)
+        module.ihook.pytest_collectreport(report=report)
+        items.extend(i for i in report.result if isinstance(i, pytest.Item))
 
 
 def _options(item: pytest.Item) -> Options:
@@ -115,7 +260,72 @@ def pytest_runtest_makereport(
     """Keep each phase's report, so teardown checks stay quiet when the test already failed or skipped."""
     report: pytest.TestReport = yield
     item.stash.setdefault(_reports_key, {})[report.when] = report
+    edits = getattr(item, 'edits', None)
+    if report.when == 'call' and edits:
+        # plain data on the report: it reaches the xdist controller, which alone writes doc files
+        setattr(report, _EDITS_ATTRIBUTE, [e.to_dict() for e in edits])
     return report
+
+
+class _EditGatherer:
+    """Registered when docs are updated: gathers the rewrites examples ask for, from xdist workers too."""
+
+    def __init__(self) -> None:
+        self.edits: list[dict[str, Any]] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Keep the edits a doc example's report carries."""
+        self.edits.extend(getattr(report, _EDITS_ATTRIBUTE, None) or ())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the gathered doc rewrites, once, at the end of the session (not on xdist workers)."""
+    config = session.config
+    settings = config.stash.get(_docs_key, None)
+    if settings is None or not settings.update or hasattr(config, 'workerinput'):
+        return
+    from .docs.update import Edit, apply_edits
+
+    gatherer = config.stash.get(_gatherer_key, None)
+    edits = [Edit.from_dict(e) for e in (gatherer.edits if gatherer is not None else [])]
+    config.stash[_outcome_key] = apply_edits(edits, config.rootpath)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """List the doc files and examples rewritten, and those that could not be."""
+    outcome = config.stash.get(_outcome_key, None)
+    if outcome is None:
+        return
+    write = terminalreporter.write_line
+    if not outcome.rewritten and not outcome.refused:
+        terminalreporter.section('agentrun: doc examples', sep='-')
+        write('no doc example needed rewriting')
+        return
+    terminalreporter.section('agentrun: doc examples rewritten', sep='-')
+    for path, examples in outcome.rewritten.items():
+        write(f'{_relative(path, config)}: {", ".join(examples)}')
+    for path, why in outcome.refused.items():
+        write(f'NOT rewritten {_relative(path, config)}: {why}', red=True)
+
+
+def _relative(path: str, config: pytest.Config) -> str:
+    from pathlib import Path
+
+    try:
+        return str(Path(path).relative_to(config.rootpath))
+    except ValueError:
+        return path
+
+
+@pytest.fixture
+def agentrun_doc_rules() -> dict[str, Any]:
+    """Rules answering the prompts of doc examples: override it in conftest.py.
+
+    Return a mapping (or a list of pairs) from a prompt (a string, or `re.compile(...)`, or
+    `tool_return(...)`) to the answer (any script item, e.g. text). Example:
+    `return {'What is the capital of France?': 'The capital of France is Paris.'}`.
+    """
+    return {}
 
 
 @pytest.fixture

@@ -1,0 +1,158 @@
+"""Running one doc example: its model strings answered by rules, its prints captured by statement.
+
+The example runs as a fresh module (so pydantic models and dataclasses it defines resolve their
+annotations), compiled with the doc's own file name and line numbers, so a traceback points at the doc.
+`print` is replaced in the module's namespace only: prints from library code are not captured. When the
+example defines the function to call (`main` by default) and does not call it itself, it is called, and
+run with `asyncio.run` when it is async.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import builtins
+import inspect
+import sys
+from collections.abc import Callable, Generator, Mapping, Sequence
+from contextlib import contextmanager
+from types import FrameType, ModuleType
+from typing import Any
+
+from .blocks import CodeBlock
+from .expected import PrintSite
+from .layout import Printed
+
+__all__ = ('ExampleModule', 'calls_itself', 'run_example')
+
+ExampleModule = 'agentrun_doc_example'
+"""The module name an example runs under."""
+
+
+def calls_itself(tree: ast.Module, name: str) -> bool:
+    """Whether the example calls `name()` at its top level (outside an `if __name__ == '__main__':`)."""
+
+    def is_main_guard(stmt: ast.stmt) -> bool:
+        return (
+            isinstance(stmt, ast.If) and '__main__' in ast.unparse(stmt.test) and '__name__' in ast.unparse(stmt.test)
+        )
+
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or is_main_guard(stmt):
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name:
+                return True
+    return False
+
+
+def _module_name(title: str) -> str:
+    return title.rsplit('/', 1)[-1].removesuffix('.py')
+
+
+@contextmanager
+def _required_modules(blocks: Sequence[CodeBlock]) -> Generator[None]:
+    """Make the blocks an example `requires=` importable under their titles, for the example's run."""
+    saved: dict[str, ModuleType | None] = {}
+    try:
+        for block in blocks:
+            name = _module_name(block.title or '')
+            saved.setdefault(name, sys.modules.get(name))
+            module = ModuleType(name)
+            module.__file__ = str(block.path)
+            sys.modules[name] = module
+            code = compile('\n' * (block.first_line - 1) + block.source, str(block.path), 'exec')
+            exec(code, module.__dict__)
+        yield
+    finally:
+        for name, previous in saved.items():
+            if previous is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = previous
+
+
+def run_example(
+    block: CodeBlock,
+    sites: Sequence[PrintSite],
+    *,
+    call: str | None,
+    required: Sequence[CodeBlock] = (),
+) -> dict[int, list[Printed]]:
+    """Run the example; return what each print statement printed, by the statement's index in `sites`.
+
+    Exceptions raised by the example propagate, with tracebacks pointing at the doc's lines.
+    """
+    filename = str(block.path)
+    offset = block.first_line - 1
+    printed: dict[int, list[Printed]] = {}
+
+    def site_of(frame: FrameType | None) -> int | None:
+        while frame is not None:
+            if frame.f_code.co_filename == filename:
+                line = frame.f_lineno - offset
+                for index, site in enumerate(sites):
+                    if site.covers(line):
+                        return index
+                return None
+            frame = frame.f_back
+        return None
+
+    def capture(
+        *args: Any, sep: str | None = ' ', end: str | None = '\n', file: Any = None, flush: bool = False
+    ) -> None:
+        if file is not None and file is not sys.stdout:
+            builtins.print(*args, sep=sep, end=end, file=file, flush=flush)
+            return
+        index = site_of(sys._getframe(1))  # pyright: ignore[reportPrivateUsage]
+        text = (' ' if sep is None else sep).join(str(a) for a in args)
+        if index is None:
+            builtins.print(text, end=end)
+            return
+        is_repr = len(args) == 1 and not isinstance(args[0], str)
+        printed.setdefault(index, []).append(Printed(text, is_repr))
+
+    tree = ast.parse(block.source)
+    code = compile('\n' * offset + block.source, filename, 'exec')
+    module = ModuleType(ExampleModule)
+    module.__file__ = filename
+    namespace: dict[str, Any] = module.__dict__
+    namespace['print'] = capture
+    previous = sys.modules.get(ExampleModule)
+    sys.modules[ExampleModule] = module
+    try:
+        with _required_modules(required):
+            exec(code, namespace)
+            function: Callable[[], Any] | None = namespace.get(call) if call else None
+            if call and callable(function) and not calls_itself(tree, call):
+                result = function()
+                if inspect.isawaitable(result):
+                    asyncio.run(_await(result))
+    finally:
+        if previous is None:
+            sys.modules.pop(ExampleModule, None)
+        else:
+            sys.modules[ExampleModule] = previous
+    return printed
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def doc_model_resolver(
+    rules: Mapping[Any, Any] | Sequence[tuple[Any, Any]], advice: str
+) -> tuple[Callable[[str], Any], dict[str, Any]]:
+    """A resolver giving each model string its own scripted model answering by `rules`, and the models made."""
+    from pytest_agentrun.model import ScriptedModel
+
+    models: dict[str, Any] = {}
+
+    def resolve(name: str) -> Any:
+        model = models.get(name)
+        if model is None:
+            model = models[name] = ScriptedModel(rules=rules, model=name)
+            model.exhausted_advice = advice
+        return model
+
+    return resolve, models

@@ -1,0 +1,144 @@
+"""Rewriting doc files with what their examples printed: gathered during the session, written once at its end.
+
+Each example that printed something other than its doc says becomes an `Edit` (a range of the file's lines
+and what replaces them). Edits travel as plain dicts on test reports, so under pytest-xdist they reach the
+controller, which alone writes. At the end of the session each file is written at most once:
+
+- only if it is unchanged since its examples were collected (its digest) and the replaced lines are still
+  what they were, so a file edited meanwhile is left alone and reported;
+- only inside the rootdir, so an installed library's docstrings are never rewritten;
+- atomically: the new text goes to a temporary file beside it, which then replaces it (`os.replace`), with
+  the original's permissions and line endings kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ('Edit', 'Outcome', 'apply_edits')
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace lines `start`..`end` (1-based, inclusive) of a file; `end == start - 1` inserts before `start`."""
+
+    path: str
+    digest: str
+    """The file's digest when its examples were collected."""
+    start: int
+    end: int
+    old: tuple[str, ...]
+    """The lines replaced, as collected: checked again before writing."""
+    new: tuple[str, ...]
+    example: str
+    """Which example, for the summary (e.g. `line 12`)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict that survives pytest-xdist's report serialisation."""
+        data = asdict(self)
+        data['old'], data['new'] = list(self.old), list(self.new)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Edit:
+        """The edit `to_dict` gave."""
+        return cls(
+            str(data['path']),
+            str(data['digest']),
+            int(data['start']),
+            int(data['end']),
+            tuple(data['old']),
+            tuple(data['new']),
+            str(data['example']),
+        )
+
+
+@dataclass
+class Outcome:
+    """What the end of a session did to the doc files."""
+
+    rewritten: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
+    """File -> the examples rewritten in it."""
+    refused: dict[str, str] = field(default_factory=dict[str, str])
+    """File -> why it was not written."""
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    mode = path.stat().st_mode
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.agentrun-tmp')
+    try:
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode & 0o7777)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def _rewrite(path: Path, edits: list[Edit]) -> str | None:
+    """Apply one file's edits; return why not, or None when written."""
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != edits[0].digest:
+        return 'changed on disk since its examples were collected; run again to update it'
+    text = data.decode('utf-8')
+    newline = '\r\n' if '\r\n' in text else '\n'
+    ends_with_newline = text.endswith(('\n', '\r'))
+    lines = text.splitlines()
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    for before, after in itertools.pairwise(ordered):
+        if after.start <= before.end:
+            return f'two examples rewrite overlapping lines ({before.example}, {after.example})'
+    for edit in reversed(ordered):
+        if tuple(lines[edit.start - 1 : edit.end]) != edit.old:
+            return f'lines {edit.start}-{edit.end} are not what {edit.example} read; run again to update it'
+        lines[edit.start - 1 : edit.end] = edit.new
+    result = newline.join(lines) + (newline if ends_with_newline else '')
+    _write_atomically(path, result.encode('utf-8'))
+    return None
+
+
+def apply_edits(edits: Iterable[Edit], rootdir: Path) -> Outcome:
+    """Write each file's edits once; files outside `rootdir`, changed meanwhile or in conflict are refused."""
+    by_path: dict[str, dict[tuple[int, int], Edit]] = {}
+    outcome = Outcome()
+    for edit in edits:
+        same_place = by_path.setdefault(edit.path, {})
+        known = same_place.get((edit.start, edit.end))
+        if known is not None and known.new != edit.new:
+            outcome.refused[edit.path] = f'{edit.example} printed different output in two runs'
+        same_place[(edit.start, edit.end)] = edit
+    root = rootdir.resolve()
+    for name, placed in sorted(by_path.items()):
+        if name in outcome.refused:
+            continue
+        path = Path(name)
+        if not path.resolve().is_relative_to(root):
+            outcome.refused[name] = f'outside the rootdir ({rootdir}); not rewritten'
+            continue
+        file_edits = list(placed.values())
+        try:
+            why = _rewrite(path, file_edits)
+        except OSError as exc:
+            why = f'could not be written: {exc}'
+        if why is None:
+            outcome.rewritten[name] = sorted({e.example for e in file_edits}, key=_natural)
+        else:
+            outcome.refused[name] = why
+    return outcome
+
+
+def _natural(label: str) -> tuple[int, str]:
+    digits = ''.join(c for c in label.rsplit('line ', 1)[-1] if c.isdigit())
+    return (int(digits) if digits else 0, label)
