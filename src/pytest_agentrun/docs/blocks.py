@@ -161,6 +161,12 @@ def is_signature(code: str) -> bool:
     if not stripped.startswith(('def ', 'async def ', 'class ', '@')) or stripped.endswith(':'):
         return False
     try:
+        ast.parse(stripped)
+    except SyntaxError:
+        pass
+    else:
+        return False  # code that runs as it is, however it starts
+    try:
         ast.parse(stripped + ': ...')
     except SyntaxError:
         return False

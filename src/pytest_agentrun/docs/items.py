@@ -155,6 +155,7 @@ def _docstring_label(block: CodeBlock) -> str:
 
 def _check_function(item: DocExample) -> Callable[..., None]:
     def check_example(agentrun_doc_rules: Any) -> None:
+        __tracebackhide__ = True
         item.check(agentrun_doc_rules)
 
     return check_example

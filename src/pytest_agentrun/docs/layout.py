@@ -2,10 +2,10 @@
 
 The printed repr of an object is laid out by ruff's formatter (well kept, black's layout; black itself
 would change how inline-snapshot formats users' snapshots once installed), at the doc's line length minus
-the print's indentation, with the quotes as printed. Before that, the placeholders the doc already had are
-carried over: a doc that wrote `datetime.datetime(...)` gets every datetime written so again, and a value
-the doc wrote as `'...'` or `...` (found by its place in the structure, or by its keyword, e.g.
-`run_id='...'`) stays a placeholder. Plain strings are printed as they are.
+the print's indentation, with the quotes as printed. Before that, placeholders go in: every datetime is
+written `datetime.datetime(...)` and run and conversation ids `'...'` (values that change on every run),
+and a value the doc wrote as `'...'` or `...` (found by its place in the structure, or by its keyword)
+stays a placeholder; a value the doc shows verbatim stays as printed. Plain strings are printed as they are.
 """
 
 from __future__ import annotations
@@ -127,13 +127,22 @@ def _span(text: str, starts: list[int], node: ast.AST) -> tuple[int, int]:
     )
 
 
+VOLATILE_KEYWORDS = ('run_id', 'conversation_id', 'provider_response_id')
+"""Values printed under these keywords change on every run: written as `'...'` unless the doc shows them."""
+
+
 def carry_placeholders(text: str, old_texts: Sequence[str]) -> str:
-    """Put back, in freshly printed `text`, the placeholders the doc had in `old_texts`."""
-    if not old_texts:
-        return text
-    placeholders = _read_placeholders(old_texts)
-    if not (placeholders.datetimes or placeholders.paths or placeholders.keys):
-        return text
+    """Write placeholders into freshly printed `text`: the doc's own, and those for volatile values.
+
+    Volatile values are datetimes (`datetime.datetime(...)`) and the ids of `VOLATILE_KEYWORDS` (`'...'`).
+    A value the doc shows verbatim is kept as printed.
+    """
+    doc = _read_placeholders(old_texts)
+    placeholders = _Placeholders(
+        datetimes=True,
+        paths=doc.paths,
+        keys={**{f'{k}=)': "'...'" for k in VOLATILE_KEYWORDS}, **doc.keys},
+    )
     try:
         tree = ast.parse(text, mode='eval').body
     except SyntaxError:
@@ -161,9 +170,13 @@ def carry_placeholders(text: str, old_texts: Sequence[str]) -> str:
             isinstance(node, ast.Call) and ast.unparse(node.func) == 'datetime.datetime'
         ):
             chosen = None
-        if chosen is not None:
-            replacements.append((*_span(text, starts, node), chosen))
-            skip_under.append(path)
+        if chosen is None:
+            continue
+        start, end = _span(text, starts, node)
+        if any(text[start:end] in old for old in old_texts):
+            continue  # the doc shows this very value
+        replacements.append((start, end, chosen))
+        skip_under.append(path)
     for start, end, placeholder in sorted(replacements, reverse=True):
         text = text[:start] + placeholder + text[end:]
     return text

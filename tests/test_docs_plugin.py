@@ -1,0 +1,612 @@
+"""Doc-example checking as users run it: `pytest --agentrun-docs`, failures, `--agentrun-update-docs`, bad input."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+# Imported before any in-process pytester run (see test_guard.py for why).
+from pytest_agentrun import RealRequestBlockedError  # noqa: F401  # pyright: ignore[reportUnusedImport]
+
+RULES_CONFTEST = """
+import pytest
+
+
+@pytest.fixture
+def agentrun_doc_rules():
+    return {
+        'Which river runs through Rome?': 'The Tiber runs through Rome.',
+        'Name two rivers.': 'The Seine and the Loire.',
+    }
+"""
+
+RIVER_PAGE = '''\
+# Asking about rivers
+
+Each node of the run, by name:
+
+```python
+from pydantic_ai import Agent
+
+agent = Agent('openai:gpt-5.2')
+
+
+async def main():
+    async with agent.iter('Which river runs through Rome?') as agent_run:
+        async for node in agent_run:
+            print(type(node).__name__)
+            #> UserPromptNode
+            #> ModelRequestNode
+            #> CallToolsNode
+            #> End
+    print(agent_run.result.output)
+    #> The Tiber runs through Rome.
+```
+
+A synchronous run prints its parts:
+
+```py {title="sync.py"}
+from pydantic_ai import Agent
+
+agent = Agent('anthropic:claude-sonnet-4-5')
+result = agent.run_sync('Name two rivers.')
+print(result.response.parts)
+"""
+[
+    TextPart(
+        content="The Seine and the Loire.",
+    ),
+]
+"""
+print('model:', result.response.model_name)
+#> model: claude-sonnet-4-5
+```
+'''
+
+NODES_PAGE = '''\
+# Driving a run by hand
+
+```python
+from pydantic_ai import Agent
+from pydantic_graph import End
+
+agent = Agent('openai:gpt-5.2')
+
+
+async def main():
+    async with agent.iter('Which river runs through Rome?') as agent_run:
+        node = agent_run.next_node
+        nodes = [node]
+        while not isinstance(node, End):
+            node = await agent_run.next(node)
+            nodes.append(node)
+        print(nodes)
+        """
+        """
+        print(agent_run.result.output)
+        #> The Tiber runs through Rome.
+```
+'''
+
+
+def exact(*lines: str) -> list[str]:
+    """fnmatch patterns matching these lines exactly."""
+    return [re.sub(r'([\[\]*?])', r'[\1]', line) for line in lines]
+
+
+@pytest.fixture
+def docs(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeconftest(RULES_CONFTEST)
+    return pytester
+
+
+def write(pytester: pytest.Pytester, name: str, text: str) -> Path:
+    """Write a file exactly (pytester.makefile strips the final newline)."""
+    path = pytester.path / name
+    path.write_text(text)
+    return path
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest('-p', 'no:cacheprovider', *args)
+
+
+# --- collecting and passing --------------------------------------------------------------------------------
+
+
+def test_examples_pass_and_are_items_named_by_file_and_line(docs: pytest.Pytester) -> None:
+    write(docs, 'rivers.md', RIVER_PAGE)
+    result = run(docs, '--agentrun-docs', '-v')
+    result.stdout.fnmatch_lines(['rivers.md::line_5 PASSED*', 'rivers.md::line_25 PASSED*'])
+    result.assert_outcomes(passed=2)
+
+
+def test_without_the_flag_markdown_is_not_collected(docs: pytest.Pytester) -> None:
+    write(docs, 'rivers.md', RIVER_PAGE)
+    run(docs).assert_outcomes()
+
+
+def test_the_ini_key_turns_it_on(docs: pytest.Pytester) -> None:
+    write(docs, 'rivers.md', RIVER_PAGE)
+    docs.makeini('[pytest]\nagentrun_docs = true\n')
+    run(docs).assert_outcomes(passed=2)
+
+
+def test_skip_attribute_and_other_languages(docs: pytest.Pytester) -> None:
+    write(
+        docs,
+        'page.md',
+        '```python {test="skip"}\nraise SystemExit\n```\n\n```bash\nexit 1\n```\n\n```pycon\n>>> 1\n```\n',
+    )
+    result = run(docs, '--agentrun-docs', '-rs')
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(['SKIPPED [[]1[]] page.md*: test="skip" on the code fence'])
+
+
+def test_requires_makes_another_block_importable(docs: pytest.Pytester) -> None:
+    write(
+        docs,
+        'page.md',
+        textwrap.dedent(
+            """\
+            ```python {title="rivers_db.py"}
+            RIVERS = {'Rome': 'Tiber'}
+            ```
+
+            ```python {requires="rivers_db.py"}
+            from rivers_db import RIVERS
+
+            print(RIVERS['Rome'])
+            #> Tiber
+            ```
+            """
+        ),
+    )
+    run(docs, '--agentrun-docs').assert_outcomes(passed=2)
+
+
+def test_call_attribute_and_a_main_the_example_calls_itself(docs: pytest.Pytester) -> None:
+    write(
+        docs,
+        'page.md',
+        textwrap.dedent(
+            """\
+            ```python {call="demo"}
+            def demo():
+                print('demo ran')
+                #> demo ran
+            ```
+
+            ```python
+            import asyncio
+
+
+            async def main():
+                print('once')
+                #> once
+
+
+            asyncio.run(main())
+            ```
+            """
+        ),
+    )
+    run(docs, '--agentrun-docs').assert_outcomes(passed=2)
+
+
+def test_rules_file_from_the_ini(pytester: pytest.Pytester) -> None:
+    pytester.makeini('[pytest]\nagentrun_doc_rules_file = docs_rules.json\n')
+    pytester.makefile('.json', docs_rules='{"Which river runs through Rome?": "The Tiber runs through Rome."}')
+    write(pytester, 'rivers.md', RIVER_PAGE.split('A synchronous run')[0])
+    run(pytester, '--agentrun-docs').assert_outcomes(passed=1)
+
+
+# --- failures ----------------------------------------------------------------------------------------------
+
+
+def test_drift_fails_with_a_diff_on_the_docs_own_lines(docs: pytest.Pytester) -> None:
+    write(docs, 'rivers.md', RIVER_PAGE.replace('#> The Tiber runs', '#> The Po runs'))
+    result = run(docs, '--agentrun-docs')
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        exact(
+            'rivers.md:19: printed output differs from the doc',
+            "  first difference at rivers.md:20:12: the doc has 'Po', the output has 'Tiber'",
+            "  diff (- the doc at rivers.md, + printed; numbers are the doc's lines):",
+            '  - 20  The Po runs through Rome.',
+            '  +     The Tiber runs through Rome.',
+            "Run pytest with --agentrun-update-docs to rewrite the doc's output with what was printed.",
+        ),
+        consecutive=True,
+    )
+    result.stdout.fnmatch_lines(['FAILED rivers.md::line_5 - rivers.md:19: printed output differs from the doc'])
+
+
+def test_a_print_with_nothing_written_under_it_and_output_that_never_printed(docs: pytest.Pytester) -> None:
+    write(
+        docs,
+        'page.md',
+        "```python\nprint('hello')\nif False:\n    print('never')\n    #> never\n```\n",
+    )
+    result = run(docs, '--agentrun-docs')
+    result.stdout.fnmatch_lines(
+        exact(
+            'page.md:2: print(...) printed output the doc does not show',
+            "  diff (- the doc at page.md, + printed; numbers are the doc's lines):",
+            '  +    hello',
+        ),
+        consecutive=True,
+    )
+    result.stdout.fnmatch_lines(
+        exact(
+            'page.md:4: the doc shows output under this print(...), but it never printed',
+            "  diff (- the doc at page.md, + printed; numbers are the doc's lines):",
+            '  - 5  never',
+        ),
+        consecutive=True,
+    )
+
+
+def test_a_prompt_no_rule_answers(docs: pytest.Pytester) -> None:
+    write(
+        docs,
+        'page.md',
+        '```python\nfrom pydantic_ai import Agent\n\n'
+        "print(Agent('openai:gpt-5.2').run_sync('Where is Lyon?').output)\n```\n",
+    )
+    result = run(docs, '--agentrun-docs')
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        exact(
+            "page.md:4: ScriptedModel('openai:gpt-5.2') received request 1, but no scripted turn or rule answers it.",
+            "Latest message: request [user-prompt 'Where is Lyon?']",
+            'Script (0 turns, 0 used):',
+            '  (no turns)',
+            'Rules (2, none matched):',
+            "  'Which river runs through Rome?': 'The Tiber runs through Rome.'",
+            "  'Name two rivers.': 'The Seine and the Loire.'",
+            'Add a rule answering this prompt to the agentrun_doc_rules fixture in conftest.py '
+            '(or to the file named by the agentrun_doc_rules_file ini key).',
+        ),
+        consecutive=True,
+    )
+
+
+def test_an_error_raised_by_the_example_points_at_the_doc(docs: pytest.Pytester) -> None:
+    write(docs, 'page.md', 'Intro.\n\n```python\nx = 1\nraise ValueError(f"bad {x}")\n```\n')
+    result = run(docs, '--agentrun-docs')
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        exact(
+            '    ```python',
+            '    x = 1',
+            '>   raise ValueError(f"bad {x}")',
+            'E   ValueError: bad 1',
+            '',
+            'page.md:5: ValueError',
+        ),
+        consecutive=True,
+    )
+
+
+# --- bad input ---------------------------------------------------------------------------------------------
+
+BAD_PAGES = {
+    'parse': (
+        "```python\nprint('ok')\nprint('missing paren'\n```\n",
+        [
+            "page.md:3: the example does not parse: '(' was never closed",
+            "    print('missing paren'",
+            '         ^',
+            'Fix the code, or mark the fence test="skip" if it is not meant to run. Nothing was run or rewritten.',
+        ],
+    ),
+    'requires': (
+        '```python {title="a.py"}\nx = 1\n```\n\n```python {requires="b.py"}\nprint(1)\n```\n',
+        [
+            'page.md:5: requires="b.py" names no block of this file; blocks with a title: a.py. '
+            'Fix the name or add title="b.py" to the block it means.'
+        ],
+    ),
+    'unterminated output': (
+        "```python\nprint('a\\nb')\n'''\na\nb\n```\n",
+        [
+            "page.md:3: unterminated output block: the ''' opened here is never closed; "
+            "close it with ''' on its own line after the expected output. Nothing was run or rewritten."
+        ],
+    ),
+    'unclosed fence': (
+        "Text\n\n```python\nprint('a')\n",
+        ['page.md:3: the code fence ``` opened at line 3 is never closed. Nothing was run or rewritten.'],
+    ),
+}
+
+
+@pytest.mark.parametrize('case', list(BAD_PAGES))
+def test_bad_examples_fail_with_file_and_line_and_are_never_rewritten(docs: pytest.Pytester, case: str) -> None:
+    text, lines = BAD_PAGES[case]
+    page = write(docs, 'page.md', text)
+    before = page.read_bytes()
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs')
+    assert result.parseoutcomes()['failed'] == 1
+    result.stdout.fnmatch_lines(exact(*lines), consecutive=True)
+    assert page.read_bytes() == before
+
+
+def test_a_doc_that_is_not_utf8(docs: pytest.Pytester) -> None:
+    page = docs.path / 'latin1.md'
+    page.write_bytes('# Caf\xe9\n\n```python\nprint(1)\n```\n'.encode('latin-1'))
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs')
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        ['*latin1.md:1: not valid UTF-8 (byte 0xe9 at column 6); save the file as UTF-8', '*1 error*']
+    )
+
+
+def test_update_flag_without_docs_is_a_usage_error(docs: pytest.Pytester) -> None:
+    result = run(docs, '--agentrun-update-docs')
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            'ERROR: --agentrun-update-docs rewrites the output written in doc examples, but no doc examples are '
+            'collected: add --agentrun-docs (Markdown), --agentrun-docstrings (.py docstrings) or '
+            '--agentrun-docs-module NAME.'
+        ]
+    )
+
+
+# --- updating ----------------------------------------------------------------------------------------------
+
+
+def _generated_nodes_page(docs: pytest.Pytester) -> Path:
+    """The nodes page with its output written by the updater (so it matches whatever release is installed)."""
+    page = write(docs, 'nodes.md', NODES_PAGE)
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs')
+    result.assert_outcomes(passed=1)
+    return page
+
+
+def test_update_writes_the_output_with_placeholders_and_then_passes(docs: pytest.Pytester) -> None:
+    page = write(docs, 'nodes.md', NODES_PAGE)
+    result = run(docs, '--agentrun-docs')
+    result.assert_outcomes(failed=1)
+    assert page.read_text() == NODES_PAGE  # nothing written without the flag
+
+    run(docs, '--agentrun-docs', '--agentrun-update-docs').assert_outcomes(passed=1)
+    written = page.read_text()
+    assert "            UserPromptNode(\n                user_prompt='Which river runs through Rome?'," in written
+    assert "            End(data=FinalResult(output='The Tiber runs through Rome.')),\n" in written
+    # values that change on every run are written as placeholders, so the page passes again
+    assert re.search(r'datetime\.datetime\((?!\.\.\.\))', written) is None
+    assert "run_id='...'" in written
+    run(docs, '--agentrun-docs').assert_outcomes(passed=1)
+
+    # a later update keeps placeholders the doc writer chose, e.g. for the response's parts
+    chosen = written.replace("parts=[TextPart(content='The Tiber runs through Rome.')]", 'parts=[...]')
+    page.write_text(chosen.replace('            End(data=', '            42,\n            End(data='))
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs')
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(['*agentrun: doc examples rewritten*', 'nodes.md: line 3'])
+    assert page.read_text() == chosen
+
+
+def test_a_page_written_for_an_older_release_drifts_and_is_updated(docs: pytest.Pytester) -> None:
+    # The situation of a docs page generated on an older pydantic-ai: the installed release prints a field
+    # the page lacks. Simulated on any release by dropping a field the installed one prints.
+    page = _generated_nodes_page(docs)
+    current = page.read_text()
+    line_number, line = next(
+        (n, text) for n, text in enumerate(current.splitlines(), 1) if text.strip() == "model_name='gpt-5.2',"
+    )
+    older = current.replace(line + '\n', '', 1)
+    page.write_text(older)
+    result = run(docs, '--agentrun-docs')
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            'nodes.md:17: printed output differs from the doc',
+            f"  first difference at nodes.md:{line_number}:*: the doc has *, the output has 'model_name'",
+            f'  +  *{line.strip()}',
+            "Run pytest with --agentrun-update-docs to rewrite the doc's output with what was printed.",
+        ]
+    )
+    run(docs, '--agentrun-docs', '--agentrun-update-docs').assert_outcomes(passed=1)
+    assert page.read_text() == current
+    run(docs, '--agentrun-docs').assert_outcomes(passed=1)
+
+
+def test_update_turns_comment_lines_and_blocks_as_output_needs(docs: pytest.Pytester) -> None:
+    page = write(
+        docs,
+        'page.md',
+        textwrap.dedent(
+            """\
+            ```python
+            for word in ['a', 'b']:
+                print(word)
+            print({'key': 'value', 'other': ['x' * 30, 'y' * 30, 'z' * 30]})
+            print('new')
+            #> old
+            ```
+            """
+        ),
+    )
+    run(docs, '--agentrun-docs', '--agentrun-update-docs').assert_outcomes(passed=1)
+    assert page.read_text() == textwrap.dedent(
+        """\
+        ```python
+        for word in ['a', 'b']:
+            print(word)
+            #> a
+            #> b
+        print({'key': 'value', 'other': ['x' * 30, 'y' * 30, 'z' * 30]})
+        \"\"\"
+        {
+            'key': 'value',
+            'other': [
+                'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+                'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy',
+                'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz',
+            ],
+        }
+        \"\"\"
+        print('new')
+        #> new
+        ```
+        """
+    )
+
+
+def test_docstring_examples_checked_and_updated(docs: pytest.Pytester) -> None:
+    module = docs.makepyfile(
+        rivers_lib=textwrap.dedent(
+            '''\
+            """Rivers.
+
+            ```python
+            print({'Rome': 'Tiber', 'Paris': 'Seine', 'London': 'Thames', 'Vienna': 'Danube', 'Cairo': 'Nile'})
+            ```
+            """
+
+
+            def ask():
+                """Ask the agent.
+
+                ```python
+                from pydantic_ai import Agent
+
+                print(Agent('openai:gpt-5.2').run_sync('Which river runs through Rome?').output)
+                #> The Po runs through Rome.
+                ```
+                """
+            '''
+        )
+    )
+    result = run(docs, '--agentrun-docstrings', 'rivers_lib.py', '-v')
+    result.stdout.fnmatch_lines(['rivers_lib.py::line_3 FAILED*', 'rivers_lib.py::ask:line_12 FAILED*'])
+    run(docs, '--agentrun-docstrings', 'rivers_lib.py', '--agentrun-update-docs').assert_outcomes(passed=2)
+    assert module.read_text() + '\n' == textwrap.dedent(
+        '''\
+        """Rivers.
+
+        ```python
+        print({'Rome': 'Tiber', 'Paris': 'Seine', 'London': 'Thames', 'Vienna': 'Danube', 'Cairo': 'Nile'})
+        \'\'\'
+        {
+            'Rome': 'Tiber',
+            'Paris': 'Seine',
+            'London': 'Thames',
+            'Vienna': 'Danube',
+            'Cairo': 'Nile',
+        }
+        \'\'\'
+        ```
+        """
+
+
+        def ask():
+            """Ask the agent.
+
+            ```python
+            from pydantic_ai import Agent
+
+            print(Agent('openai:gpt-5.2').run_sync('Which river runs through Rome?').output)
+            #> The Tiber runs through Rome.
+            ```
+            """
+        '''
+    )
+    run(docs, '--agentrun-docstrings', 'rivers_lib.py').assert_outcomes(passed=2)
+
+
+def test_docs_module_of_an_importable_module(docs: pytest.Pytester) -> None:
+    docs.makepyfile(
+        river_facts='''
+        def longest():
+            """The longest river.
+
+            ```python
+            print('Nile')
+            #> Nile
+            ```
+            """
+        '''
+    )
+    docs.syspathinsert()
+    result = run(docs, '--agentrun-docs-module', 'river_facts', '-v')
+    result.stdout.fnmatch_lines(['*collected 1 item', 'river_facts::longest:line_4 PASSED*'])
+
+
+def test_docs_module_that_does_not_exist(docs: pytest.Pytester) -> None:
+    result = run(docs, '--agentrun-docs-module', 'no_such_module_here')
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            'ERROR: --agentrun-docs-module no_such_module_here: no importable Python source file has that name '
+            '(give a dotted module name, e.g. pydantic_ai.run)'
+        ]
+    )
+
+
+def test_pydantic_ai_run_docstrings_pass(docs: pytest.Pytester) -> None:
+    docs.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture
+        def agentrun_doc_rules():
+            return {'What is the capital of France?': 'The capital of France is Paris.'}
+        """
+    )
+    result = run(docs, '--agentrun-docs-module', 'pydantic_ai.run', '-v')
+    result.assert_outcomes(passed=2)
+
+
+# --- pytest-xdist ------------------------------------------------------------------------------------------
+
+WRITE_LOG = """
+import os
+
+import pytest
+
+_replace = os.replace
+
+
+def pytest_configure(config):
+    role = 'worker' if hasattr(config, 'workerinput') else 'controller'
+
+    def logged_replace(src, dst):
+        with open(os.path.join(str(config.rootpath), 'writes.log'), 'a') as log:
+            log.write(f'{role} {os.path.basename(dst)}\\n')
+        _replace(src, dst)
+
+    os.replace = logged_replace
+"""
+
+
+def test_under_xdist_only_the_controller_writes_once_per_file(docs: pytest.Pytester) -> None:
+    docs.makeconftest(RULES_CONFTEST + WRITE_LOG)
+    stale = RIVER_PAGE.replace('#> The Tiber runs', '#> The Po runs').replace('#> model: claude', '#> model: gpt')
+    for name in ('one', 'two', 'three'):
+        write(docs, f'{name}.md', stale)
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs', '-n', '2')
+    result.assert_outcomes(passed=6)
+    result.stdout.fnmatch_lines(
+        [
+            '*agentrun: doc examples rewritten*',
+            'one.md: line 5, line 25',
+            'three.md: line 5, line 25',
+            'two.md: line 5, line 25',
+        ]
+    )
+    assert sorted((docs.path / 'writes.log').read_text().splitlines()) == [
+        'controller one.md',
+        'controller three.md',
+        'controller two.md',
+    ]
+    for name in ('one', 'two', 'three'):
+        assert (docs.path / f'{name}.md').read_text() == RIVER_PAGE
+    run(docs, '--agentrun-docs', '-n', '2').assert_outcomes(passed=6)

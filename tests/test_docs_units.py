@@ -1,0 +1,294 @@
+"""The doc checker's parts, one at a time: finding blocks and outputs, comparing, laying out, writing back."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pytest_agentrun.docs.blocks import DocSourceError, docstring_blocks, markdown_blocks, parse_info, read_doc
+from pytest_agentrun.docs.compare import compare, tokenize
+from pytest_agentrun.docs.expected import print_sites
+from pytest_agentrun.docs.layout import Printed, carry_placeholders, layout
+from pytest_agentrun.docs.update import Edit, apply_edits
+
+# --- blocks -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ('info', 'language', 'attrs'),
+    [
+        ('python', 'python', {}),
+        ('py', 'py', {}),
+        (
+            'python {title="x.py" test="skip" requires="y.py"}',
+            'python',
+            {'title': 'x.py', 'test': 'skip', 'requires': 'y.py'},
+        ),
+        ('python title="x.py"', 'python', {'title': 'x.py'}),
+        ("{.python title='x.py'}", 'python', {'title': 'x.py'}),
+        ('python{test="skip"}', 'python', {'test': 'skip'}),
+        ('bash', 'bash', {}),
+    ],
+)
+def test_fence_info(info: str, language: str, attrs: dict[str, str]) -> None:
+    assert parse_info(info) == (language, attrs)
+
+
+def test_markdown_blocks_keep_their_lines_and_indentation(tmp_path: Path) -> None:
+    text = '\n'.join(
+        [
+            '# Title',  # 1
+            '```python',  # 2
+            'print(1)',  # 3
+            '#> 1',  # 4
+            '```',  # 5
+            '!!! note',  # 6
+            '    ```py {title="helper.py"}',  # 7
+            '    x = 1',  # 8
+            '    ```',  # 9
+            '```bash',  # 10
+            'echo no',  # 11
+            '```',  # 12
+            '````python',  # 13
+            '```',  # 14: not a close (shorter)
+            '````',  # 15
+        ]
+    )
+    blocks = markdown_blocks(tmp_path / 'a.md', text)
+    assert [(b.first_line, b.source, b.indent, b.title) for b in blocks] == [
+        (3, 'print(1)\n#> 1\n', '', None),
+        (8, 'x = 1\n', '    ', 'helper.py'),
+        (14, '```\n', '', None),
+    ]
+
+
+def test_unclosed_fence_is_a_problem_of_its_block(tmp_path: Path) -> None:
+    (block,) = markdown_blocks(tmp_path / 'a.md', 'text\n```python\nx = 1\n')
+    assert block.problem == 'the code fence ``` opened at line 2 is never closed'
+
+
+def test_signature_blocks_are_not_examples(tmp_path: Path) -> None:
+    text = (
+        '```python\ndef usage() -> RunUsage\n```\n'
+        '```python\ndef f(\n    x: int,\n) -> None\n```\n'
+        '```python\nx = 1\n```\n'
+        '```python\ndef g():\n    pass\n#> comment\n```\n'
+    )
+    assert [b.source for b in markdown_blocks(tmp_path / 'a.md', text)] == [
+        'x = 1\n',
+        'def g():\n    pass\n#> comment\n',
+    ]
+
+
+def test_docstring_blocks_map_to_the_file_lines(tmp_path: Path) -> None:
+    source = '''\
+"""Module.
+
+```python
+print('module')
+#> module
+```
+"""
+
+
+class Thing:
+    def method(self):
+        """Method.
+
+        ```python
+        print('method')
+        ```
+        """
+'''
+    blocks = docstring_blocks(tmp_path / 'm.py', source)
+    assert [(b.qualname, b.first_line, b.source, b.indent, b.escaped) for b in blocks] == [
+        ('', 4, "print('module')\n#> module\n", '', True),
+        ('Thing.method', 15, "print('method')\n", '        ', True),
+    ]
+
+
+def test_not_utf8_names_the_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / 'bad.md'
+    path.write_bytes(b'fine\nalso fine \xff here\n')
+    with pytest.raises(DocSourceError) as exc:
+        read_doc(path)
+    assert str(exc.value) == f'{path}:2: not valid UTF-8 (byte 0xff at column 11); save the file as UTF-8'
+
+
+# --- expected output --------------------------------------------------------------------------------------
+
+
+def test_print_sites_read_comment_lines_and_blocks() -> None:
+    source = '''\
+print('a')
+#> a
+for i in range(2):
+    print(i)
+    #> 0
+    #> 1
+print([1])
+"""
+[
+    1,
+]
+"""
+print('nothing written')
+x = 1
+'''
+    sites = print_sites(source)
+    assert [(s.line, s.indent, s.expected and (s.expected.kind, s.expected.lines)) for s in sites] == [
+        (1, '', ('comment', ('a',))),
+        (4, '    ', ('comment', ('0', '1'))),
+        (7, '', ('block', ('[', '    1,', ']'))),
+        (13, '', None),
+    ]
+    block = sites[2].expected
+    assert block is not None
+    assert (block.first_line, block.last_line, block.quote, block.positions[0]) == (8, 12, '"""', (9, 0))
+
+
+# --- comparing --------------------------------------------------------------------------------------------
+
+
+def matches(expected: str, actual: str) -> bool:
+    return compare(tokenize(expected.splitlines()), tokenize(actual.splitlines())) is None
+
+
+@pytest.mark.parametrize(
+    ('expected', 'actual'),
+    [
+        ('The capital of France is Paris.', 'The capital of France is Paris.'),
+        ("[\n    A(x=1),\n    B(y='z'),\n]", "[A(x=1), B(y='z')]"),  # layout and trailing comma
+        ('f(a="q")', "f(a='q')"),  # quotes
+        ('f(t=datetime.datetime(...))', 'f(t=datetime.datetime(2025, 1, 2, tzinfo=TzInfo(UTC)))'),
+        ("f(run_id='...')", "f(run_id='0a1b-2c')"),
+        ('[...]', '[1, (2, 3), {4: 5}]'),
+        ('f(a=1, ...)', 'f(a=1, b=2, c=g(3))'),
+        ('f(...)', 'f()'),
+    ],
+)
+def test_structural_matches(expected: str, actual: str) -> None:
+    assert matches(expected, actual)
+
+
+@pytest.mark.parametrize(
+    ('expected', 'actual', 'at'),
+    [
+        ('The capital is Paris.', 'The capital is Lyon.', (3, 3)),
+        ('f(a=1)', 'f(a=1, b=2)', (5, 5)),  # a field the doc lacks
+        ("f(run_id='...')", 'f(run_id=None)', (4, 4)),  # '...' stands for a string only
+        ('f(...)', 'f(x))', (4, 4)),  # ... cannot swallow a closing bracket
+        ('[1, 2]', '[1]', (2, 2)),
+        ('[1]', '[1] and more', (3, 3)),
+    ],
+)
+def test_structural_mismatches_point_at_the_first_difference(expected: str, actual: str, at: tuple[int, int]) -> None:
+    mismatch = compare(tokenize(expected.splitlines()), tokenize(actual.splitlines()))
+    assert mismatch is not None
+    assert (mismatch.expected_index, mismatch.actual_index) == at
+
+
+def test_tokens_know_their_line_and_column() -> None:
+    tokens = tokenize(['[', "    A(x='y'),", ']'])
+    assert [(t.text, t.line, t.column) for t in tokens] == [
+        ('[', 0, 0),
+        ('A', 1, 4),
+        ('(', 1, 5),
+        ('x', 1, 6),
+        ('=', 1, 7),
+        ("'y'", 1, 8),
+        (')', 1, 11),
+        (']', 2, 0),
+    ]
+
+
+# --- layout -----------------------------------------------------------------------------------------------
+
+
+def test_placeholders_are_carried_by_path_keyword_and_kind() -> None:
+    old = ["[A(t=datetime.datetime(...), run_id='...', n=...)]"]
+    new = "[A(t=datetime.datetime(2025, 1, 1), run_id='abc', n=3), B(run_id='def', at=datetime.datetime(2024, 5, 5))]"
+    assert carry_placeholders(new, old) == (
+        "[A(t=datetime.datetime(...), run_id='...', n=...), B(run_id='...', at=datetime.datetime(...))]"
+    )
+
+
+def test_volatile_values_get_placeholders_unless_the_doc_shows_them() -> None:
+    text = "A(t=datetime.datetime(2025, 1, 1), run_id='abc', conversation_id='def', tool_call_id='call_1')"
+    assert carry_placeholders(text, []) == (
+        "A(t=datetime.datetime(...), run_id='...', conversation_id='...', tool_call_id='call_1')"
+    )
+    shown = ["A(t=datetime.datetime(2025, 1, 1), run_id='abc')"]
+    assert carry_placeholders(text, shown) == (
+        "A(t=datetime.datetime(2025, 1, 1), run_id='abc', conversation_id='...', tool_call_id='call_1')"
+    )
+
+
+def test_layout_formats_reprs_and_leaves_text_alone() -> None:
+    printed = [
+        Printed("[UserPromptNode(user_prompt='What is the capital of France?', system_prompts=())]", True),
+        Printed('plain  text: not code', False),
+    ]
+    assert layout(printed, None, 40) == [
+        [
+            '[',
+            '    UserPromptNode(',
+            "        user_prompt='What is the capital of France?',",
+            '        system_prompts=(),',
+            '    )',
+            ']',
+        ],
+        ['plain  text: not code'],
+    ]
+
+
+# --- writing back -----------------------------------------------------------------------------------------
+
+
+def test_edits_are_written_once_atomically_and_keep_line_endings(tmp_path: Path) -> None:
+    path = tmp_path / 'page.md'
+    path.write_bytes(b'a\r\nold 1\r\nb\r\nold 2\r\n')
+    os.chmod(path, 0o640)
+    _, digest = read_doc(path)
+    edits = [
+        Edit(str(path), digest, 2, 2, ('old 1',), ('new 1', 'new 1b'), 'line 1'),
+        Edit(str(path), digest, 4, 4, ('old 2',), ('new 2',), 'line 3'),
+        Edit(str(path), digest, 5, 4, (), ('appended',), 'line 3'),
+    ]
+    outcome = apply_edits(edits, tmp_path)
+    assert outcome.rewritten == {str(path): ['line 1', 'line 3']}
+    assert path.read_bytes() == b'a\r\nnew 1\r\nnew 1b\r\nb\r\nnew 2\r\nappended\r\n'
+    assert os.stat(path).st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['page.md']  # no temporary file left
+
+
+def test_a_file_changed_meanwhile_or_outside_the_rootdir_is_not_written(tmp_path: Path) -> None:
+    inside = tmp_path / 'root' / 'page.md'
+    inside.parent.mkdir()
+    inside.write_text('x\n')
+    outside = tmp_path / 'lib.py'
+    outside.write_text('y\n')
+    _, digest_in = read_doc(inside)
+    _, digest_out = read_doc(outside)
+    inside.write_text('x changed\n')
+    outcome = apply_edits(
+        [
+            Edit(str(inside), digest_in, 1, 1, ('x',), ('z',), 'line 1'),
+            Edit(str(outside), digest_out, 1, 1, ('y',), ('z',), 'line 1'),
+        ],
+        tmp_path / 'root',
+    )
+    assert outcome.rewritten == {}
+    assert outcome.refused == {
+        str(inside): 'changed on disk since its examples were collected; run again to update it',
+        str(outside): f'outside the rootdir ({tmp_path / "root"}); not rewritten',
+    }
+    assert inside.read_text() == 'x changed\n'
+    assert outside.read_text() == 'y\n'
+
+
+def test_edit_survives_the_trip_through_a_report() -> None:
+    edit = Edit('p.md', 'd', 3, 4, ('a', 'b'), ('c',), 'line 2')
+    assert Edit.from_dict(edit.to_dict()) == edit
