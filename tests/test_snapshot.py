@@ -405,3 +405,51 @@ def test_inline_snapshot_create_compare_fix(pytester: pytest.Pytester, snapshot_
     result = run_child(pytester)
     result.assert_outcomes(passed=1)
     assert test_file.read_text() == fixed
+
+
+def test_inline_snapshot_report_and_review(pytester: pytest.Pytester, snapshot_project: Path) -> None:
+    test_file = snapshot_project
+    run_child(pytester, '--inline-snapshot=create')
+    created = test_file.read_text()
+    changed = created.replace("'It is sunny.']", "'It is cloudy.']", 1)
+    test_file.write_text(changed)
+    fixed = changed.replace("'It is sunny.'", "'It is cloudy.'")
+
+    # report shows the fix, matchers and all, and writes nothing
+    result = run_child(pytester, '--inline-snapshot=report')
+    assert result.parseoutcomes().get('failed') == 1
+    report = result.stdout.str()
+    assert 'Fix snapshots' in report
+    assert "'It is cloudy.'" in report
+    assert 'IsDatetime()' in report
+    assert 'unmanaged' not in report
+    assert test_file.read_text() == changed
+
+    # review asks; "n" keeps the file, "y" applies the same fix as --inline-snapshot=fix
+    result = run_child(pytester, '--inline-snapshot=review', stdin=b'n\n')
+    assert 'Do you want to fix these snapshots?' in result.stdout.str()
+    assert test_file.read_text() == changed
+    run_child(pytester, '--inline-snapshot=review', stdin=b'y\n')
+    assert test_file.read_text() == fixed
+    run_child(pytester).assert_outcomes(passed=1)
+
+
+def test_fix_turns_old_token_snapshots_into_matchers(pytester: pytest.Pytester, snapshot_project: Path) -> None:
+    # a snapshot written with the earlier string tokens, by hand here: fix rewrites what no longer matches
+    test_file = snapshot_project
+    run_child(pytester, '--inline-snapshot=create')
+    created = test_file.read_text()
+    value = snapshot_call(created)
+    tokens = value.replace('IsDatetime()', "'<timestamp>'").replace('IsNumber()', "'<cost>'")
+    tokens = tokens.replace("'tool_call_id': IsStr()", "'tool_call_id': '<tool_call_id:1>'")
+    test_file.write_text(created.replace(value, tokens))
+    assert run_child(pytester).ret != 0  # '<timestamp>' is no datetime
+
+    run_child(pytester, '--inline-snapshot=fix')
+    fixed = test_file.read_text()
+    assert "'<timestamp>'" not in fixed
+    assert "'<cost>'" not in fixed
+    assert fixed.count("'tool_call_id': '<tool_call_id:1>'") == 2  # still equal, so fix leaves them
+    run_child(pytester).assert_outcomes(passed=1)
+    run_child(pytester, '--inline-snapshot=update')
+    assert test_file.read_text() == created  # update writes the matchers for them too
