@@ -12,8 +12,12 @@
 In Python the placeholders stay comparable: an id becomes a token numbered by first appearance
 (`'<tool_call_id:2>'`), so a tool call still pairs with its return; a timestamp becomes a `Timestamp`
 and a price a `Cost`, which equal any other of their kind and match `IsDatetime()` and `IsNumber()`.
+A snapshot holds `IsStr()` for every id, so there the pairing shows only by order and tool name.
+
 The inline-snapshot hook that writes the matchers is `pytest_agentrun._inline_snapshot`, loaded through
-the `inline_snapshot` entry point.
+the `inline_snapshot` entry point. It writes `IsStr()` for any plain string that is exactly an id token,
+wherever it appears in a snapshot; a snapshot still holding the string tokens of earlier releases passes,
+and `--inline-snapshot=fix` (timestamps, prices) and `=update` (ids) rewrite it with matchers.
 """
 
 from __future__ import annotations
