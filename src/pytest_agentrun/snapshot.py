@@ -16,8 +16,9 @@ A snapshot holds `IsStr()` for every id, so there the pairing shows only by orde
 
 The inline-snapshot hook that writes the matchers is `pytest_agentrun._inline_snapshot`, loaded through
 the `inline_snapshot` entry point. It writes `IsStr()` for any plain string that is exactly an id token,
-wherever it appears in a snapshot; a snapshot still holding the string tokens of earlier releases passes,
-and `--inline-snapshot=fix` (timestamps, prices) and `=update` (ids) rewrite it with matchers.
+wherever it appears in a snapshot. A snapshot written with the string tokens of earlier releases
+(`'<timestamp>'`) fails; `--inline-snapshot=fix` writes matchers for its timestamps and prices, and
+`--inline-snapshot=update` for its ids, which still match.
 """
 
 from __future__ import annotations
