@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
+import sys
 from datetime import datetime, timezone
+from decimal import Decimal
+from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 import pytest
+from dirty_equals import IsDatetime, IsNumber, IsStr
 from projects import WEATHER_APP
 from pydantic_ai import Agent
 from pydantic_ai.messages import ModelRequest, ModelResponse
 
 from pytest_agentrun import AgentRunFactory, RecordedRun, normalize_messages, tool_call
+from pytest_agentrun.snapshot import Cost, Timestamp, placeholder_matcher
 
 agent = Agent('openai:gpt-5.2', instructions='Be brief.')
 
@@ -28,6 +35,7 @@ def buy(item: str, cost: int) -> str:
 
 
 HAS_RUN_ID = 'run_id' in {f.name for f in dataclasses.fields(ModelRequest)}
+HAS_REQUEST_TIMESTAMP = 'timestamp' in {f.name for f in dataclasses.fields(ModelRequest)}
 TIMESTAMP = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 
@@ -48,11 +56,11 @@ def run(agentrun: AgentRunFactory) -> RecordedRun[Any]:
     )
 
 
-def test_tokens_and_pairing(run: RecordedRun[Any]) -> None:
+def test_placeholders_and_pairing(run: RecordedRun[Any]) -> None:
     normalized = normalize_messages(run)
     assert [m['kind'] for m in normalized] == ['request', 'response', 'request', 'response', 'request', 'response']
     assert parts(normalized) == [
-        [{'content': 'Weather in Paris and Rome?', 'timestamp': '<timestamp>', 'part_kind': 'user-prompt'}],
+        [{'content': 'Weather in Paris and Rome?', 'timestamp': IsDatetime(), 'part_kind': 'user-prompt'}],
         [
             {
                 'tool_name': 'get_weather',
@@ -72,14 +80,14 @@ def test_tokens_and_pairing(run: RecordedRun[Any]) -> None:
                 'tool_name': 'get_weather',
                 'content': 'Sunny in Paris',
                 'tool_call_id': '<tool_call_id:1>',
-                'timestamp': '<timestamp>',
+                'timestamp': IsDatetime(),
                 'part_kind': 'tool-return',
             },
             {
                 'tool_name': 'get_weather',
                 'content': 'Sunny in Rome',
                 'tool_call_id': '<tool_call_id:2>',
-                'timestamp': '<timestamp>',
+                'timestamp': IsDatetime(),
                 'part_kind': 'tool-return',
             },
         ],
@@ -96,19 +104,21 @@ def test_tokens_and_pairing(run: RecordedRun[Any]) -> None:
                 'tool_name': 'get_weather',
                 'content': 'Sunny in Oslo',
                 'tool_call_id': '<tool_call_id:3>',
-                'timestamp': '<timestamp>',
+                'timestamp': IsDatetime(),
                 'part_kind': 'tool-return',
             }
         ],
         [{'content': 'Sunny everywhere.', 'part_kind': 'text'}],
     ]
     for message in normalized:
-        assert message.get('timestamp', '<timestamp>') == '<timestamp>'
+        assert type(message.get('timestamp', Timestamp.of(TIMESTAMP))) is Timestamp
+        for part in message['parts']:
+            assert type(part.get('timestamp', Timestamp.of(TIMESTAMP))) is Timestamp
         if message['kind'] == 'response':
             assert message['model_name'] == 'gpt-5.2'
             usage = message['usage']
             assert usage['input_tokens'] > 0
-            assert usage.get('cost', '<cost>') == '<cost>'
+            assert type(usage.get('cost', Cost(1))) is Cost
 
 
 def test_same_messages_give_the_same_data(agentrun: AgentRunFactory, run: RecordedRun[Any]) -> None:
@@ -143,8 +153,8 @@ def test_fields_at_their_default_are_left_out() -> None:
         ModelResponse(parts=[], model_name=None, timestamp=TIMESTAMP),
     ]
     request, response = normalize_messages(messages)
-    assert request['parts'] == [{'content': 'Hi', 'timestamp': '<timestamp>', 'part_kind': 'user-prompt'}]
-    assert response == {'parts': [], 'timestamp': '<timestamp>', 'kind': 'response'} | (
+    assert request['parts'] == [{'content': 'Hi', 'timestamp': IsDatetime(), 'part_kind': 'user-prompt'}]
+    assert response == {'parts': [], 'timestamp': IsDatetime(), 'kind': 'response'} | (
         {'run_id': response['run_id']} if 'run_id' in response else {}
     )
     assert 'usage' not in response  # RequestUsage() at its default
@@ -171,7 +181,7 @@ class Message:
     kind: str = 'fake'
 
 
-def test_token_rules_on_plain_dataclasses() -> None:
+def test_placeholder_rules_on_plain_dataclasses() -> None:
     messages = [
         Message('a', TIMESTAMP, run_id='r1', provider_response_id='p1', usage=Usage(3, 0.25), hidden='y', _private=1),
         Message('b', TIMESTAMP, run_id='r1', items=[TIMESTAMP, ('t', 1)], kind='fake'),
@@ -180,28 +190,106 @@ def test_token_rules_on_plain_dataclasses() -> None:
     assert normalize_messages(messages) == [
         {
             'tool_call_id': '<tool_call_id:1>',
-            'when': '<timestamp>',
+            'when': IsDatetime(),
             'run_id': '<run_id:1>',
             'provider_response_id': '<provider_response_id:1>',
-            'usage': {'input_tokens': 3, 'cost': '<cost>'},
+            'usage': {'input_tokens': 3, 'cost': IsNumber()},
             'kind': 'fake',
         },
         {
             'tool_call_id': '<tool_call_id:2>',
-            'when': '<timestamp>',
+            'when': IsDatetime(),
             'run_id': '<run_id:1>',
-            'items': ['<timestamp>', ['t', 1]],
+            'items': [IsDatetime(), ['t', 1]],
             'kind': 'fake',
         },
         {
             'tool_call_id': '<tool_call_id:1>',
-            'when': '<timestamp>',
+            'when': IsDatetime(),
             'run_id': '<run_id:2>',
             'provider_response_id': '<provider_response_id:2>',
-            'usage': {'cost': '<cost>'},
+            'usage': {'cost': IsNumber()},
             'kind': 'fake',
         },
     ]
+
+    first, second, _ = normalize_messages(messages)
+    assert type(first['when']) is Timestamp
+    assert type(second['items'][0]) is Timestamp
+    assert type(first['usage']['cost']) is Cost
+    assert Decimal.__eq__(first['usage']['cost'], Decimal('0.25'))  # the price is still there
+
+
+def test_timestamp_placeholder() -> None:
+    stamp = Timestamp.of(TIMESTAMP)
+    other = Timestamp.of(datetime(2030, 5, 6, tzinfo=timezone.utc))
+    assert isinstance(stamp, datetime)
+    assert stamp.isoformat() == TIMESTAMP.isoformat()  # it keeps the real value
+    assert stamp == other
+    assert not stamp != other  # noqa: SIM202 - `!=` is its own method
+    assert hash(stamp) == hash(other)
+    assert stamp == TIMESTAMP  # against a real datetime it compares as a datetime
+    assert stamp != datetime(2030, 5, 6, tzinfo=timezone.utc)
+    assert stamp != 'x'
+    assert stamp == IsDatetime()
+    assert IsDatetime() == stamp
+    assert copy.deepcopy(stamp) == stamp
+    assert type(copy.deepcopy(stamp)) is Timestamp
+    assert repr(stamp) == 'IsDatetime()'
+
+
+def test_cost_placeholder() -> None:
+    cost = Cost('0.25')
+    assert cost == Cost(3)
+    assert not cost != Cost(3)  # noqa: SIM202 - `!=` is its own method
+    assert hash(cost) == hash(Cost(3))
+    assert cost == Decimal('0.25')
+    assert cost != Decimal('0.5')
+    assert cost == IsNumber()
+    assert IsNumber() == cost
+    assert copy.deepcopy(cost) == cost
+    assert repr(cost) == 'IsNumber()'
+
+
+@pytest.mark.parametrize(
+    ('value', 'matcher'),
+    [
+        ('<tool_call_id:1>', IsStr),
+        ('<run_id:12>', IsStr),
+        ('<conversation_id:3>', IsStr),
+        ('<provider_response_id:2>', IsStr),
+        (Timestamp.of(TIMESTAMP), IsDatetime),
+        (Cost('0.1'), IsNumber),
+    ],
+)
+def test_placeholder_matchers(value: Any, matcher: type[Any]) -> None:
+    found = placeholder_matcher(value)
+    assert type(found) is matcher
+    assert found == value  # inline-snapshot checks that the code it writes equals the value
+
+
+@pytest.mark.parametrize(
+    'value',
+    ['<tool_call_id:0>', '<tool_call_id:1> ', '<timestamp>', '<other_id:1>', 'x', '', TIMESTAMP, Decimal(1), 0.5, None],
+)
+def test_other_values_have_no_matcher(value: Any) -> None:
+    assert placeholder_matcher(value) is None
+
+
+def test_str_subclass_tokens_have_no_matcher() -> None:
+    class Token(str):
+        pass
+
+    assert placeholder_matcher(Token('<tool_call_id:1>')) is None  # IsStr() would not match it
+
+
+def test_inline_snapshot_entry_point() -> None:
+    (entry,) = [e for e in entry_points(group='inline_snapshot') if e.value.startswith('pytest_agentrun')]
+    from pytest_agentrun import _inline_snapshot
+
+    assert entry.load() is _inline_snapshot
+    assert type(_inline_snapshot.placeholder_handler('<tool_call_id:1>')) is IsStr
+    assert _inline_snapshot.placeholder_handler('text') is None
 
 
 def test_tool_arguments_named_like_volatile_fields_are_kept(agentrun: AgentRunFactory) -> None:
@@ -235,9 +323,12 @@ def test_weather(agentrun):
 """
 
 
-def run_child(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+def run_child(pytester: pytest.Pytester, *args: str, stdin: bytes | None = None) -> pytest.RunResult:
     """inline-snapshot keeps global state per session, so each run gets its own process."""
-    return pytester.runpytest_subprocess('-p', 'no:xdist', '-p', 'no:cacheprovider', *args)
+    command = [sys.executable, '-m', 'pytest', '-p', 'no:xdist', '-p', 'no:cacheprovider', '-W', 'error', *args]
+    if stdin is None:
+        return pytester.run(*command)
+    return pytester.run(*command, stdin=stdin)
 
 
 def snapshot_call(source: str) -> str:
@@ -246,29 +337,54 @@ def snapshot_call(source: str) -> str:
     return match.group(1)
 
 
-def test_inline_snapshot_create_compare_fix(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def snapshot_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
     # inline-snapshot writes nothing in CI or under xdist (it reads PYTEST_XDIST_WORKER, which an outer `-n` sets)
     for name in ('CI', 'PYTEST_XDIST_WORKER', 'PYTEST_XDIST_WORKER_COUNT', 'PYTEST_XDIST_TESTRUNUID'):
         monkeypatch.delenv(name, raising=False)
     pytester.makepyfile(app=WEATHER_APP)
     pytester.makeconftest('')
-    test_file = pytester.makepyfile(test_weather=TEST_SNAPSHOT)
+    return pytester.makepyfile(test_weather=TEST_SNAPSHOT)
 
-    # 1. create: inline-snapshot writes the normalized messages into the test file
+
+def assert_placeholders(value: str) -> None:
+    """The volatile values in a written snapshot are dirty-equals matchers, and nothing else is."""
+    assert value.count("'tool_call_id': IsStr()") == 2  # the call and its return
+    # the prompt, the tool return, 2 responses, and the 2 requests where pydantic-ai stamps them
+    assert value.count("'timestamp': IsDatetime()") == (6 if HAS_REQUEST_TIMESTAMP else 4)
+    assert value.count("'run_id': IsStr()") == (4 if HAS_RUN_ID else 0)
+    assert value.count("'conversation_id': IsStr()") == (4 if HAS_RUN_ID else 0)
+    assert set(re.findall(r"'cost': ([^,}]*)", value)) <= {'IsNumber()'}
+    assert "'It is" in value
+    assert "'Weather in Paris?'" in value
+    assert '<' not in value  # no token strings
+    assert 'unmanaged' not in value
+    assert not re.search(r'\d{4}-\d\d-\d\d|datetime', value)  # no real timestamp leaked into the snapshot
+    assert not re.search(r"pyd_ai|'call_", value)  # nor a real id
+
+
+def test_inline_snapshot_create_compare_fix(pytester: pytest.Pytester, snapshot_project: Path) -> None:
+    test_file = snapshot_project
+    source = test_file.read_text()
+
+    # 1. create: inline-snapshot writes the normalized messages into the test file, with the matchers' imports
     run_child(pytester, '--inline-snapshot=create')
     created = test_file.read_text()
     value = snapshot_call(created)
-    assert '<timestamp>' in value
-    assert "'<tool_call_id:1>'" in value
-    assert value.count("'<tool_call_id:1>'") == 2  # the call and its return
+    assert_placeholders(value)
     assert "'It is sunny.'" in value
-    assert "'Weather in Paris?'" in value
-    assert not re.search(r'\d{4}-\d\d-\d\d', value)  # no real timestamp leaked into the snapshot
+    # the imports go after the file's own, one a line, sorted; the rest of the file is as it was
+    matchers = sorted({'IsDatetime', 'IsStr'} | ({'IsNumber'} if 'IsNumber()' in value else set()))
+    imports = ''.join(f'from dirty_equals import {name}\n' for name in matchers)
+    assert created == source.replace('from app import agent\n', f'from app import agent\n\n{imports}', 1).replace(
+        'snapshot()', f'snapshot({value})'
+    )
 
-    # 2. a plain run compares, passes, and leaves the file alone
+    # 2. a plain run compares, passes, warns about nothing, and leaves the file alone, byte for byte
     result = run_child(pytester)
     result.assert_outcomes(passed=1)
-    assert test_file.read_text() == created
+    assert 'warning' not in result.stdout.str().lower()
+    assert test_file.read_bytes() == created.encode()
 
     # 3. the scripted text changes: a plain run fails and changes nothing
     test_file.write_text(created.replace("'It is sunny.']", "'It is cloudy.']", 1))
@@ -279,15 +395,61 @@ def test_inline_snapshot_create_compare_fix(pytester: pytest.Pytester, monkeypat
     assert result.parseoutcomes().get('failed') == 1
     assert test_file.read_text() == changed
 
-    # 4. fix: the snapshot follows the new text and keeps its tokens
+    # 4. fix: the snapshot follows the new text and keeps its matchers; nothing else in the file changes
     run_child(pytester, '--inline-snapshot=fix')
-    fixed = snapshot_call(test_file.read_text())
-    assert "'It is cloudy.'" in fixed
-    assert "'It is sunny.'" not in fixed
-    assert fixed.count('<timestamp>') == value.count('<timestamp>')
-    assert fixed.count("'<tool_call_id:1>'") == 2
-    assert fixed == value.replace("'It is sunny.'", "'It is cloudy.'")
+    fixed = test_file.read_text()
+    assert fixed == changed.replace("'It is sunny.'", "'It is cloudy.'")
+    assert_placeholders(snapshot_call(fixed))
 
     # 5. and then a plain run passes again
     result = run_child(pytester)
     result.assert_outcomes(passed=1)
+    assert test_file.read_text() == fixed
+
+
+def test_inline_snapshot_report_and_review(pytester: pytest.Pytester, snapshot_project: Path) -> None:
+    test_file = snapshot_project
+    run_child(pytester, '--inline-snapshot=create')
+    created = test_file.read_text()
+    changed = created.replace("'It is sunny.']", "'It is cloudy.']", 1)
+    test_file.write_text(changed)
+    fixed = changed.replace("'It is sunny.'", "'It is cloudy.'")
+
+    # report shows the fix, matchers and all, and writes nothing
+    result = run_child(pytester, '--inline-snapshot=report')
+    assert result.parseoutcomes().get('failed') == 1
+    report = result.stdout.str()
+    assert 'Fix snapshots' in report
+    assert "'It is cloudy.'" in report
+    assert 'IsDatetime()' in report
+    assert 'unmanaged' not in report
+    assert test_file.read_text() == changed
+
+    # review asks; "n" keeps the file, "y" applies the same fix as --inline-snapshot=fix
+    result = run_child(pytester, '--inline-snapshot=review', stdin=b'n\n')
+    assert 'Do you want to fix these snapshots?' in result.stdout.str()
+    assert test_file.read_text() == changed
+    run_child(pytester, '--inline-snapshot=review', stdin=b'y\n')
+    assert test_file.read_text() == fixed
+    run_child(pytester).assert_outcomes(passed=1)
+
+
+def test_fix_turns_old_token_snapshots_into_matchers(pytester: pytest.Pytester, snapshot_project: Path) -> None:
+    # a snapshot written with the earlier string tokens, by hand here: fix rewrites what no longer matches
+    test_file = snapshot_project
+    run_child(pytester, '--inline-snapshot=create')
+    created = test_file.read_text()
+    value = snapshot_call(created)
+    tokens = value.replace('IsDatetime()', "'<timestamp>'").replace('IsNumber()', "'<cost>'")
+    tokens = tokens.replace("'tool_call_id': IsStr()", "'tool_call_id': '<tool_call_id:1>'")
+    test_file.write_text(created.replace(value, tokens))
+    assert run_child(pytester).ret != 0  # '<timestamp>' is no datetime
+
+    run_child(pytester, '--inline-snapshot=fix')
+    fixed = test_file.read_text()
+    assert "'<timestamp>'" not in fixed
+    assert "'<cost>'" not in fixed
+    assert fixed.count("'tool_call_id': '<tool_call_id:1>'") == 2  # still equal, so fix leaves them
+    run_child(pytester).assert_outcomes(passed=1)
+    run_child(pytester, '--inline-snapshot=update')
+    assert test_file.read_text() == created  # update writes the matchers for them too
