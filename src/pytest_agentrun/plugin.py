@@ -7,19 +7,23 @@ by a fixture on first use.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Generator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
 from . import intercept
+from .cassette import MATCH_ASPECTS
 
 if TYPE_CHECKING:
     from .fixture import AgentRunFactory, Options
+    from .replay import CassetteSession
 
-_MARKER_OPTIONS = ('real_requests', 'strict')
+_MARKER_OPTIONS = ('real_requests', 'strict', 'cassette', 'record', 'match_on')
 _reports_key = pytest.StashKey[dict[str, pytest.TestReport]]()
 _options_key = pytest.StashKey['Options']()
+_cassette_key = pytest.StashKey['CassetteSession']()
+_written_key = pytest.StashKey[list[tuple[str, bool]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,6 +41,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help='let agents whose model string has no script call the real model (default: false)',
     )
+    group.addoption(
+        '--agentrun-record',
+        action='store_true',
+        default=False,
+        help='record the cassettes of tests that have one (@pytest.mark.agentrun(cassette=True)) against the '
+        'real models: makes real, possibly paid, requests',
+    )
+    parser.addini(
+        'agentrun_cassettes',
+        type='bool',
+        default=False,
+        help='replay the model strings of every test from its cassette, as cassette=True does (default: false)',
+    )
     parser.addini(
         'agentrun_strict',
         type='bool',
@@ -49,11 +66,43 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the marker and intercept model strings from now on."""
     config.addinivalue_line(
         'markers',
-        'agentrun(*, real_requests=False, strict=True): pytest-agentrun options for a test, class or module '
-        '(the closest marker wins): real_requests lets unscripted model strings call the real model; '
-        'strict=False lets scripted turns go unused.',
+        'agentrun(*, real_requests=False, strict=True, cassette=False, record=False, match_on=[...]): '
+        'pytest-agentrun options for a test, class or module (the closest marker wins): real_requests lets '
+        'unscripted model strings call the real model; strict=False lets scripted turns and recorded requests go '
+        'unused; cassette=True (or a file stem) replays unscripted model strings from a cassette beside the test '
+        'module; record=True records it against the real model; match_on picks what a replayed request is '
+        f'compared on ({", ".join(MATCH_ASPECTS)}).',
     )
     intercept.install()
+
+
+def _checked_value(item: pytest.Item, key: str, value: Any) -> Any:
+    """A marker option's value, or fail the test's setup naming what it takes."""
+    if key == 'cassette':
+        if isinstance(value, bool) or (isinstance(value, str) and value.strip() and '/' not in value):
+            return value
+        pytest.fail(
+            f'{item.nodeid}: @pytest.mark.agentrun(cassette=...) takes True, False or a file stem such as '
+            f"'weather', got {value!r}",
+            pytrace=False,
+        )
+    if key == 'match_on':
+        aspects = [value] if isinstance(value, str) else value
+        if isinstance(aspects, (list, tuple, set, frozenset)):
+            unknown = [a for a in cast('Iterable[object]', aspects) if a not in MATCH_ASPECTS]
+            if not unknown:
+                return tuple(a for a in MATCH_ASPECTS if a in aspects)
+        pytest.fail(
+            f'{item.nodeid}: @pytest.mark.agentrun(match_on=...) takes a list of {", ".join(MATCH_ASPECTS)}, '
+            f'got {value!r}',
+            pytrace=False,
+        )
+    if not isinstance(value, bool):
+        pytest.fail(
+            f'{item.nodeid}: @pytest.mark.agentrun({key}=...) takes True or False, got {value!r}',
+            pytrace=False,
+        )
+    return value
 
 
 def _options(item: pytest.Item) -> Options:
@@ -62,6 +111,7 @@ def _options(item: pytest.Item) -> Options:
     values: dict[str, Any] = {
         'real_requests': bool(item.config.getini('agentrun_real_requests')),
         'strict': bool(item.config.getini('agentrun_strict')),
+        'cassette': bool(item.config.getini('agentrun_cassettes')),
     }
     if item.config.getoption('agentrun_real_requests'):
         values['real_requests'] = True
@@ -80,14 +130,29 @@ def _options(item: pytest.Item) -> Options:
                     f'options: {", ".join(_MARKER_OPTIONS)}',
                     pytrace=False,
                 )
-            if not isinstance(value, bool):
-                pytest.fail(
-                    f'{item.nodeid}: @pytest.mark.agentrun({key}=...) takes True or False, got {value!r}',
-                    pytrace=False,
-                )
-            chosen.setdefault(key, value)
+            chosen.setdefault(key, _checked_value(item, key, value))
     values.update(chosen)
     return Options(**values)
+
+
+def _cassette_session(item: pytest.Item, options: Options) -> CassetteSession:
+    from .cassette import cassette_path
+    from .replay import CassetteSession
+
+    test_name = '.'.join(item.nodeid.split('::')[1:]) or item.name
+    stem = options.cassette if isinstance(options.cassette, str) else None
+    path = cassette_path(item.path, test_name, stem)
+    try:
+        shown = str(path.relative_to(item.config.rootpath))
+    except ValueError:
+        shown = str(path)
+    return CassetteSession(
+        path=path,
+        shown=shown,
+        nodeid=item.nodeid,
+        record=options.record or bool(item.config.getoption('agentrun_record')),
+        match_on=options.match_on,
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -96,6 +161,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     intercept.state.test_name = item.nodeid
     options = item.stash[_options_key] = _options(item)
     intercept.set_real_requests(options.real_requests)
+    if options.uses_cassette:
+        session = item.stash[_cassette_key] = _cassette_session(item, options)
+        intercept.state.cassette = session.model_for
+        if session.recording:
+            intercept.set_real_requests(True)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -106,6 +176,46 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     finally:
         intercept.set_real_requests(False)
         intercept.state.test_name = None
+        intercept.state.cassette = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    """Once the fixtures are torn down: write the cassette recorded, or check the one replayed was used up."""
+    session = item.stash.get(_cassette_key, None)
+    if session is None:
+        return (yield)
+    del item.stash[_cassette_key]
+    intercept.state.cassette = None
+    written = item.config.stash.setdefault(_written_key, [])
+    try:
+        yield
+    except BaseException:
+        if session.recording:
+            written.append((session.shown, False))
+        raise
+    reports: dict[str, pytest.TestReport] = item.stash.get(_reports_key, dict[str, pytest.TestReport]())
+    passed = 'call' in reports and all(r.passed for r in reports.values())
+    done, problems = session.finish(passed=passed, strict=item.stash[_options_key].strict)
+    if session.recording:
+        written.append((session.shown, done or passed))
+    if problems:
+        pytest.fail('\n\n'.join(problems), pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """List the cassettes recorded, and those left as they were because their test failed."""
+    written: list[tuple[str, bool]] = terminalreporter.config.stash.get(_written_key, list[tuple[str, bool]]())
+    kept = [shown for shown, ok in written if not ok]
+    done = [shown for shown, ok in written if ok]
+    if done:
+        terminalreporter.write_sep('-', 'pytest-agentrun: cassettes recorded')
+        for shown in done:
+            terminalreporter.write_line(f'recorded {shown}')
+    if kept:
+        terminalreporter.write_sep('-', 'pytest-agentrun: cassettes not recorded')
+        for shown in kept:
+            terminalreporter.write_line(f'not recorded (the test failed; the previous cassette is untouched): {shown}')
 
 
 @pytest.hookimpl(wrapper=True)
