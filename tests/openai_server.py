@@ -139,6 +139,8 @@ class FakeOpenAI:
             def _send_json(self, status: int, data: dict[str, Any]) -> None:
                 payload = json.dumps(data).encode()
                 self.send_response(status)
+                if status >= 500:
+                    self.send_header('retry-after-ms', '1')  # the openai SDK retries: let it do so at once
                 self.send_header('Content-Type', 'application/json')
                 self.send_header('Content-Length', str(len(payload)))
                 self.end_headers()
