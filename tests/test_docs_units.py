@@ -136,6 +136,8 @@ print([1])
 """
 print('nothing written')
 x = 1
+print('formatted by ruff')
+# > formatted by ruff
 '''
     sites = print_sites(source)
     assert [(s.line, s.indent, s.expected and (s.expected.kind, s.expected.lines)) for s in sites] == [
@@ -143,6 +145,7 @@ x = 1
         (4, '    ', ('comment', ('0', '1'))),
         (7, '', ('block', ('[', '    1,', ']'))),
         (13, '', None),
+        (15, '', ('comment', ('formatted by ruff',))),
     ]
     block = sites[2].expected
     assert block is not None

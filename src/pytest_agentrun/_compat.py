@@ -21,6 +21,7 @@ from pydantic_ai.settings import ModelSettings
 
 __all__ = (
     'HAS_FINISH_REASON',
+    'RESPONSE_FIELDS',
     'USAGE_FIELDS',
     'estimate_tokens',
     'estimate_usage',
@@ -35,6 +36,9 @@ def _field_names(cls: type) -> frozenset[str]:
 
 HAS_FINISH_REASON: bool = 'finish_reason' in _field_names(_messages.ModelResponse)
 """`ModelResponse.finish_reason` exists (added during 1.x)."""
+
+RESPONSE_FIELDS: frozenset[str] = _field_names(_messages.ModelResponse)
+"""The fields of `ModelResponse` in the installed release (`provider_name`, `finish_reason`, ... where present)."""
 
 USAGE_FIELDS: frozenset[str] = frozenset(
     name

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .cassette import MATCH_ASPECTS
 from .errors import ScriptError, UnusedTurnsError
 from .model import ScriptedModel
 from .record import RecordedRun, drive, record_nodes
@@ -33,7 +34,18 @@ class Options:
     real_requests: bool = False
     """Let model strings with no script call the real model."""
     strict: bool = True
-    """Fail the test at teardown for scripted turns never used."""
+    """Fail the test at teardown for scripted turns (and recorded requests) never used."""
+    cassette: bool | str = False
+    """Replay model strings with no script from the test's cassette: `True`, or the cassette's file stem."""
+    record: bool = False
+    """Record the cassette against the real models (set by the marker or `--agentrun-record`)."""
+    match_on: tuple[str, ...] = MATCH_ASPECTS
+    """What a replayed request is compared on with the recorded one; `()` replays in order."""
+
+    @property
+    def uses_cassette(self) -> bool:
+        """Whether the test records or replays a cassette."""
+        return bool(self.cassette) or self.record
 
 
 def _stand_in_name(agent: Agent[Any, Any]) -> str | None:
@@ -105,11 +117,14 @@ class AgentRunFactory:
         rules: Mapping[Any, ScriptItem] | Iterable[tuple[Any, ScriptItem]] | None,
         default: ScriptItem | None,
         options: dict[str, Any],
-    ) -> ScriptedModel:
+    ) -> ScriptedModel | None:
+        """The scripted model for a run; `None` to let the agent's own model answer from the test's cassette."""
         name = _stand_in_name(agent)
         if script is None and rules is None and default is None:
             if name is not None and name in self._by_name:
                 return self._by_name[name]
+            if self.options.uses_cassette:
+                return None
             raise TypeError(
                 'agentrun.run() needs a script: agentrun.run(agent, prompt, script=[...]) '
                 f"(or rules=..., or script the agent's model first with agentrun.model({name or 'NAME'!r}, [...]))"
@@ -197,7 +212,9 @@ class AgentRunFactory:
         recorded: RecordedRun[Any] = RecordedRun(prompt=prompt, model=model)
         self.runs.append(recorded)
         try:
-            async with agent.iter(prompt, model=model, **run_kwargs) as agent_run:
+            if model is not None:
+                run_kwargs = {**run_kwargs, 'model': model}
+            async with agent.iter(prompt, **run_kwargs) as agent_run:
                 record_nodes(agent_run, recorded.nodes)
                 try:
                     yield agent_run

@@ -24,12 +24,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
 
-__all__ = ('Resolver', 'install', 'state')
+__all__ = ('CassetteHandler', 'Resolver', 'install', 'state')
 
 _TARGET = 'pydantic_ai.models'
 
 Resolver = Callable[[str], 'Model | None']
 """Given a model name such as `'openai:gpt-5.2'`, the scripted model that answers for it, or `None`."""
+
+CassetteHandler = Callable[[str, Callable[[], 'Model']], 'Model']
+"""Given a model name and a builder of the real model, the model answering from (or recording into) a cassette."""
 
 
 @dataclass
@@ -40,6 +43,8 @@ class _State:
     """Active resolvers, innermost last."""
     real_requests: bool = False
     """Whether a stand-in with no scripted model may call the real model."""
+    cassette: CassetteHandler | None = None
+    """The running test's cassette, consulted when no resolver answers; it replays, or records the real model."""
     test_name: str | None = None
     """The running test, for messages."""
     installed: bool = False

@@ -70,16 +70,22 @@ class StandInModel(Model):
     def __repr__(self) -> str:
         return f'StandInModel({self._name!r})'
 
+    def real_model(self) -> Model:
+        """The real model this stands in for, built on first use."""
+        if self._real is None:
+            self._real = self._real_factory()
+        return self._real
+
     def target(self) -> Model:
-        """The model answering now: scripted by the test, or real when allowed; else raise."""
+        """The model answering now: scripted by the test, its cassette, or real when allowed; else raise."""
         __tracebackhide__ = True
         scripted = state.resolve(self._name)
         if scripted is not None:
             return scripted
+        if state.cassette is not None:
+            return state.cassette(self._name, self.real_model)
         if state.real_requests:
-            if self._real is None:
-                self._real = self._real_factory()
-            return self._real
+            return self.real_model()
         raise RealRequestBlockedError(blocked_message(self._name, state.test_name))
 
     async def request(

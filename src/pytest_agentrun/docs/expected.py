@@ -97,10 +97,11 @@ def _comment_lines(lines: list[str], start: int) -> Expected | None:
     index = start - 1
     while index < len(lines):
         stripped = lines[index].lstrip()
-        if not stripped.startswith('#>'):
+        marker = next((m for m in ('#>', '# >') if stripped.startswith(m)), None)
+        if marker is None:  # `# >` is what ruff's Markdown formatting makes of `#>`: read it the same
             break
-        column = len(lines[index]) - len(stripped) + 2
-        text = stripped[2:]
+        column = len(lines[index]) - len(stripped) + len(marker)
+        text = stripped[len(marker) :]
         if text.startswith(' '):
             text, column = text[1:], column + 1
         found.append(text.rstrip())

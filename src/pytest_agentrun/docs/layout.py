@@ -94,7 +94,7 @@ def _read_placeholders(old_texts: Sequence[str]) -> _Placeholders:
         try:
             tree = ast.parse(text.strip(), mode='eval').body
         except SyntaxError:
-            for match in re.finditer(r"(\w+)=('\.\.\.'|\.\.\.)(?=[,)\s])", text):
+            for match in re.finditer(r"(\w+)=('\.\.\.'|\.\.\.)(?=[,)\s]|$)", text):
                 keys[f'{match[1]}=)'] = match[2]
             continue
         for path, node in _walk(tree):

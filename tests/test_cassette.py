@@ -1,0 +1,609 @@
+"""Record and replay: a test records a cassette against a real model once, then replays it offline.
+
+The real model is pydantic-ai's own `OpenAIChatModel` with its `OpenAIProvider`, pointed at a local
+OpenAI-compatible server (`openai_server.py`) through `OPENAI_BASE_URL`: no internet is needed, and stopping
+the server proves a replay never calls it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openai_server import FakeOpenAI
+
+needs_openai = pytest.mark.skipif(
+    importlib.util.find_spec('openai') is None, reason='recording needs the openai SDK (pip install -e ".[dev]")'
+)
+
+
+def chat_model() -> str:
+    """The model string of pydantic-ai's `OpenAIChatModel` (chat completions, as the local server speaks).
+
+    Newer releases call it `'openai-chat:'` (`'openai:'` is the Responses API there); older ones know only
+    `'openai:'`, which was the chat completions model.
+    """
+    from pydantic_ai.providers import infer_provider_class
+
+    try:
+        infer_provider_class('openai-chat')
+    except ValueError:
+        return 'openai:gpt-4o'
+    return 'openai-chat:gpt-4o'
+
+
+MODEL = chat_model()
+
+APP = """
+from pydantic import BaseModel
+from pydantic_ai import Agent
+
+agent = Agent(MODEL, instructions='Be brief.')
+
+
+@agent.tool_plain
+def get_weather(city: str) -> str:
+    return f'Sunny in {city}'
+
+
+class Forecast(BaseModel):
+    city: str
+    temperature: int
+""".replace('MODEL', repr(MODEL))
+
+CONFTEST = """
+import json
+import os
+
+import pytest
+from pydantic_ai.messages import ModelResponse, PartDeltaEvent, PartStartEvent
+
+
+@pytest.fixture
+def anyio_backend():
+    return 'asyncio'
+
+
+@pytest.fixture
+def observe():
+    '''Write what the runs gave to $OBSERVED, for the outer test to compare a recording with its replay.'''
+    seen = []
+
+    def add(label, messages, events=(), output=None):
+        responses = []
+        for m in messages:
+            if isinstance(m, ModelResponse):
+                responses.append({
+                    'parts': [
+                        {k: v for k, v in vars(p).items() if k in ('part_kind', 'content', 'tool_name', 'args')}
+                        for p in m.parts
+                    ],
+                    'usage': [m.usage.input_tokens, m.usage.output_tokens],
+                    'model_name': m.model_name,
+                    'finish_reason': getattr(m, 'finish_reason', None),
+                })
+        deltas = []
+        for e in events:
+            if isinstance(e, PartStartEvent):
+                deltas.append(['start', e.index, getattr(e.part, 'content', None) or getattr(e.part, 'args', None)])
+            elif isinstance(e, PartDeltaEvent):
+                d = e.delta
+                deltas.append(['delta', e.index, getattr(d, 'content_delta', None) or getattr(d, 'args_delta', None)])
+        seen.append({'label': label, 'output': repr(output), 'responses': responses, 'deltas': deltas})
+
+    yield add
+    with open(os.environ['OBSERVED'], 'a') as f:
+        f.write(json.dumps(seen) + '\\n')
+"""
+
+TEST = """
+import pytest
+
+from app import Forecast, agent
+
+pytestmark = [pytest.mark.anyio, pytest.mark.agentrun(cassette=True)]
+
+
+async def test_weather(agentrun, observe):
+    # 1: a tool call round trip, not streamed
+    result = await agent.run('What is the weather in Paris?')
+    assert result.output == 'The forecast says: Sunny in Paris.'
+    observe('tool round trip', result.all_messages(), output=result.output)
+
+    # 2: streamed text, chunk by chunk
+    async with agent.run_stream('Hello there my friend') as stream:
+        deltas = [d async for d in stream.stream_text(delta=True, debounce_by=None)]
+    assert deltas == ['You said: ', 'Hello there ', 'my friend']
+    observe('streamed text', stream.all_messages())
+
+    # 3: a streamed tool call, its arguments in the pieces the server sent
+    run = await agentrun.run(agent, 'And the weather in Lyon?', stream=True)
+    assert run.output == 'The forecast says: Sunny in Lyon.'
+    observe('streamed tool call', run.messages, run.events, run.output)
+
+    # 4: structured output through the output tool
+    result = await agent.run('The forecast, please', output_type=Forecast)
+    assert result.output == Forecast(city='Paris', temperature=21)
+    observe('structured output', result.all_messages(), output=result.output)
+"""
+
+CASSETTE = Path('cassettes/test_weather/test_weather.json')
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as running:
+        monkeypatch.setenv('OPENAI_BASE_URL', running.base_url)
+        monkeypatch.setenv('OPENAI_API_KEY', 'test-key')
+        yield running
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    monkeypatch.setenv('OBSERVED', str(pytester.path / 'observed.jsonl'))
+    pytester.makepyfile(app=APP, test_weather=TEST)
+    pytester.makeconftest(CONFTEST)
+    return pytester
+
+
+def observed(project: pytest.Pytester) -> list[object]:
+    """What each inner run observed, one entry per pytest run; clears the file."""
+    path = project.path / 'observed.jsonl'
+    runs = [json.loads(line) for line in path.read_text().splitlines()]
+    path.unlink()
+    return runs
+
+
+def exact(*lines: str) -> list[str]:
+    """fnmatch patterns that match these lines exactly (`[`, `]`, `*` and `?` taken literally)."""
+    return [re.sub(r'([\[\]*?])', r'[\1]', line) for line in lines]
+
+
+@needs_openai
+def test_record_then_replay_offline(project: pytest.Pytester, server: FakeOpenAI) -> None:
+    recorded = project.runpytest_subprocess('--agentrun-record')
+    recorded.assert_outcomes(passed=1)
+    recorded.stdout.fnmatch_lines(
+        ['*- pytest-agentrun: cassettes recorded -*', f'recorded {CASSETTE}'], consecutive=True
+    )
+    assert len(server.requests) == 6  # two runs with a tool round trip, two of one request each
+    assert {r.authorization for r in server.requests} == {'Bearer test-key'}
+    server.stop()
+
+    text = (project.path / CASSETTE).read_text()
+    cassette = json.loads(text)
+    assert cassette['version'] == 1
+    assert [(run['model'], len(run['requests'])) for run in cassette['runs']] == [
+        (MODEL, 2),
+        (MODEL, 1),
+        (MODEL, 2),
+        (MODEL, 1),
+    ]
+    for secret in ('test-key', 'Bearer', 'chatcmpl-', 'fp_', 'created', '127.0.0.1', 'timestamp'):
+        assert secret not in text
+    assert not re.search(r'call_[0-9a-f]{6,}', text)  # the server's random tool-call ids are gone
+    assert re.search(r'"tool_call_id": "call_1"', text)
+    assert not re.search(r'\d\d\d\d-\d\d-\d\dT|\b1[7-9]\d{8}\b', text)  # no timestamps, ISO or Unix
+
+    live = observed(project)
+    replayed = project.runpytest_subprocess()
+    replayed.assert_outcomes(passed=1)
+    assert observed(project) == live  # same outputs, parts, usage, model names, finish reasons and deltas
+    assert len(server.requests) == 6
+
+
+@needs_openai
+def test_rerecording_gives_the_same_bytes(project: pytest.Pytester, server: FakeOpenAI) -> None:
+    project.runpytest_subprocess('--agentrun-record').assert_outcomes(passed=1)
+    first = (project.path / CASSETTE).read_bytes()
+    project.runpytest_subprocess('--agentrun-record').assert_outcomes(passed=1)
+    assert (project.path / CASSETTE).read_bytes() == first
+    assert first.endswith(b'}\n')
+    assert [p.name for p in (project.path / CASSETTE).parent.iterdir()] == ['test_weather.json']  # no temp files
+
+
+# --- replaying hand-written cassettes: mismatches, missing and bad files -----------------------------
+
+HELLO_CONFTEST = """
+import pytest
+
+
+@pytest.fixture
+def anyio_backend():
+    return 'asyncio'
+"""
+
+HELLO_TEST = """
+import pytest
+from pydantic_ai import Agent
+
+agent = Agent('openai:gpt-5.2', instructions='Be brief.')  # never built while replaying
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.mark.agentrun(cassette=True{options})
+async def test_hello():
+    result = await agent.run({prompt!r})
+    assert result.output == 'Hi there.'
+"""
+
+HELLO_CASSETTE = Path('cassettes/test_hello/test_hello.json')
+
+
+def hello_request(prompt: str = 'Hello') -> dict[str, object]:
+    return {
+        'history': 0,
+        'instructions': 'Be brief.',
+        'output_tools': [],
+        'parts': [{'content': prompt, 'kind': 'user-prompt'}],
+        'tools': [],
+    }
+
+
+def hello_cassette(*prompts: str) -> str:
+    """A cassette answering each prompt, one run each, with 'Hi there.'."""
+    from pytest_agentrun.cassette import dump_cassette
+
+    return dump_cassette(
+        [
+            {
+                'model': 'openai:gpt-5.2',
+                'requests': [
+                    {
+                        'request': hello_request(prompt),
+                        'response': {
+                            'model_name': 'gpt-5.2-2025',
+                            'parts': [{'content': 'Hi there.', 'kind': 'text'}],
+                            'usage': {'input_tokens': 9, 'output_tokens': 3},
+                        },
+                    }
+                ],
+            }
+            for prompt in prompts
+        ]
+    )
+
+
+@pytest.fixture
+def hello(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeconftest(HELLO_CONFTEST)
+    return pytester
+
+
+def write_hello(
+    project: pytest.Pytester, *, prompt: str = 'Hello', options: str = '', cassette: str | None = None
+) -> None:
+    project.makepyfile(test_hello=HELLO_TEST.format(prompt=prompt, options=options))
+    if cassette is not None:
+        path = project.path / HELLO_CASSETTE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(cassette)
+
+
+def test_replays_a_cassette(hello: pytest.Pytester) -> None:
+    write_hello(hello, cassette=hello_cassette('Hello'))
+    hello.runpytest_inprocess().assert_outcomes(passed=1)
+
+
+def test_a_different_prompt_fails_with_a_diff(hello: pytest.Pytester) -> None:
+    write_hello(hello, prompt='Goodbye', cassette=hello_cassette('Hello'))
+    result = hello.runpytest_inprocess()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        exact(
+            "pytest-agentrun: request 1 to 'openai:gpt-5.2' differs from the one recorded in "
+            'cassettes/test_hello/test_hello.json (run 1, request 1):',
+            '--- recorded',
+            '+++ actual',
+            '@@ -5,5 +5,5 @@',
+            '   "parts": [',
+            '     {',
+            '-      "content": "Hello",',
+            '+      "content": "Goodbye",',
+            '       "kind": "user-prompt"',
+            '     }',
+            'If the change is intended, record the cassette again:',
+            '    pytest --agentrun-record test_hello.py::test_hello',
+            'or compare on less: @pytest.mark.agentrun(match_on=[...]) with some of prompt, instructions, tools, '
+            'tool_returns, history (match_on=[] replays in order).',
+        ),
+        consecutive=True,
+    )
+
+
+@pytest.mark.parametrize('match_on', ["['tools', 'instructions']", '[]'])
+def test_match_on_relaxes_the_comparison(hello: pytest.Pytester, match_on: str) -> None:
+    write_hello(hello, prompt='Goodbye', options=f', match_on={match_on}', cassette=hello_cassette('Hello'))
+    hello.runpytest_inprocess().assert_outcomes(passed=1)
+
+
+def test_requests_match_out_of_order(hello: pytest.Pytester) -> None:
+    """Two runs of the same model find their own recorded answers, whatever order they come in."""
+    hello.makepyfile(
+        test_hello="""
+        import pytest
+        from pydantic_ai import Agent
+
+        agent = Agent('openai:gpt-5.2', instructions='Be brief.')
+
+        @pytest.mark.anyio
+        @pytest.mark.agentrun(cassette=True)
+        async def test_hello():
+            assert (await agent.run('Second')).output == 'Hi there.'
+            assert (await agent.run('First')).output == 'Hi there.'
+        """
+    )
+    path = hello.path / HELLO_CASSETTE
+    path.parent.mkdir(parents=True)
+    path.write_text(hello_cassette('First', 'Second'))
+    hello.runpytest_inprocess().assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize('real_requests', [False, True], ids=['guarded', 'real-requests-allowed'])
+def test_a_missing_cassette_fails_with_the_command_that_records_it(hello: pytest.Pytester, real_requests: bool) -> None:
+    write_hello(hello, options=f', real_requests={real_requests}')
+    result = hello.runpytest_inprocess()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        exact(
+            "pytest-agentrun: test_hello.py::test_hello replays the model 'openai:gpt-5.2' from a cassette, but "
+            'cassettes/test_hello/test_hello.json does not exist.',
+            'Record it against the real model (this makes real, possibly paid, requests):',
+            '    pytest --agentrun-record test_hello.py::test_hello',
+            'A test with a cassette never calls the real model while replaying.',
+        ),
+        consecutive=True,
+    )
+    assert not (hello.path / 'cassettes').exists()
+
+
+BAD_CASSETTES = {
+    'truncated': (
+        hello_cassette('Hello')[:200],
+        'not valid JSON: Expecting value at line 10, column 28 (is the file truncated, or was it edited by hand?)',
+    ),
+    'empty': ('', 'the file is empty'),
+    'not-an-object': ('[1, 2]', 'expected a JSON object with "version" and "runs", got a list'),
+    'no-version': ('{"runs": []}', '"version" must be a positive integer, got None'),
+    'newer-version': (
+        '{"runs": [], "version": 2}',
+        'the cassette is in format version 2, but this pytest-agentrun reads versions up to 1; upgrade '
+        'pytest-agentrun, or re-record the cassette',
+    ),
+    'runs-not-a-list': ('{"runs": "all of them", "version": 1}', 'runs must be a list, got a string'),
+    'unknown-part': (
+        hello_cassette('Hello').replace('"kind": "text"', '"kind": "poem"'),
+        "runs[0].requests[0].response.parts[0].kind must be 'text', 'tool-call', 'thinking' or another part "
+        "kind with 'data', got 'poem'",
+    ),
+    'bad-usage': (
+        hello_cassette('Hello').replace('"output_tokens": 3', '"output_tokens": "three"'),
+        "runs[0].requests[0].response.usage.output_tokens must be a non-negative integer, got 'three'",
+    ),
+    'bad-stream': (
+        hello_cassette('Hello').replace('"response":', '"stream": [{"part": -1, "text": "Hi"}],\n"response":'),
+        'runs[0].requests[0].stream[0].part must be a part index (0, 1, ...), got -1',
+    ),
+}
+
+
+@pytest.mark.parametrize(('text', 'problem'), list(BAD_CASSETTES.values()), ids=list(BAD_CASSETTES))
+def test_a_bad_cassette_fails_naming_the_file_and_the_problem(hello: pytest.Pytester, text: str, problem: str) -> None:
+    write_hello(hello, cassette=text)
+    result = hello.runpytest_inprocess()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            *exact('pytest-agentrun: cannot read the cassette cassettes/test_hello/test_hello.json:'),
+            *exact(f'  {problem}'),
+            *exact(
+                'Restore the file from version control, or delete it and record it again:',
+                '    pytest --agentrun-record test_hello.py::test_hello',
+            ),
+        ],
+        consecutive=True,
+    )
+
+
+def test_recorded_requests_never_made_fail_at_teardown(hello: pytest.Pytester) -> None:
+    write_hello(hello, cassette=hello_cassette('Hello', 'Again'))
+    result = hello.runpytest_inprocess()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        exact(
+            'pytest-agentrun: 1 of the 2 requests recorded in cassettes/test_hello/test_hello.json were never '
+            'replayed:',
+            """  run 2, request 1 to 'openai:gpt-5.2': user-prompt "Again\"""",
+            'The test now makes fewer requests than when it was recorded. Record the cassette again:',
+            '    pytest --agentrun-record test_hello.py::test_hello',
+            'or let recorded requests go unused with @pytest.mark.agentrun(strict=False).',
+        ),
+        consecutive=True,
+    )
+    write_hello(hello, options=', strict=False', cassette=hello_cassette('Hello', 'Again'))
+    hello.runpytest_inprocess().assert_outcomes(passed=1)
+
+
+def test_more_requests_than_recorded_fail(hello: pytest.Pytester) -> None:
+    hello.makepyfile(
+        test_hello="""
+        import pytest
+        from pydantic_ai import Agent
+
+        agent = Agent('openai:gpt-5.2', instructions='Be brief.')
+
+        @pytest.mark.anyio
+        @pytest.mark.agentrun(cassette=True)
+        async def test_hello():
+            await agent.run('Hello')
+            try:
+                await agent.run('Hello')
+            except Exception:  # code under test that swallows errors cannot hide it
+                pass
+        """
+    )
+    path = hello.path / HELLO_CASSETTE
+    path.parent.mkdir(parents=True)
+    path.write_text(hello_cassette('Hello'))
+    result = hello.runpytest_inprocess()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        exact(
+            "pytest-agentrun: request 2 to 'openai:gpt-5.2' has no answer in cassettes/test_hello/test_hello.json: "
+            'the cassette recorded 1 request to that model, and all were replayed.',
+            'The test now makes more requests than when it was recorded. Record the cassette again:',
+            '    pytest --agentrun-record test_hello.py::test_hello',
+        ),
+        consecutive=True,
+    )
+
+
+def test_bad_marker_options_fail_the_setup(hello: pytest.Pytester) -> None:
+    hello.makepyfile(
+        test_markers="""
+        import pytest
+
+        @pytest.mark.agentrun(cassette='a/b')
+        def test_path(): pass
+
+        @pytest.mark.agentrun(match_on=['prompt', 'weather'])
+        def test_aspect(): pass
+
+        @pytest.mark.agentrun(record='yes')
+        def test_record(): pass
+
+        @pytest.mark.agentrun(cassette='weather', match_on='prompt')
+        def test_fine(): pass
+        """
+    )
+    result = hello.runpytest_inprocess()
+    result.assert_outcomes(passed=1, errors=3)
+    result.stdout.fnmatch_lines(
+        [
+            *exact(
+                'test_markers.py::test_path: @pytest.mark.agentrun(cassette=...) takes True, False or a file stem '
+                "such as 'weather', got 'a/b'"
+            ),
+            '*ERROR at setup of test_aspect*',
+            *exact(
+                'test_markers.py::test_aspect: @pytest.mark.agentrun(match_on=...) takes a list of prompt, '
+                "instructions, tools, tool_returns, history, got ['prompt', 'weather']"
+            ),
+            '*ERROR at setup of test_record*',
+            *exact("test_markers.py::test_record: @pytest.mark.agentrun(record=...) takes True or False, got 'yes'"),
+        ],
+        consecutive=True,
+    )
+
+
+def test_cassette_names() -> None:
+    from pytest_agentrun.cassette import cassette_path, file_stem
+
+    module = Path('tests/test_app.py')
+    assert cassette_path(module, 'test_weather') == Path('tests/cassettes/test_app/test_weather.json')
+    assert cassette_path(module, 'TestX.test_y[Paris-1]') == Path('tests/cassettes/test_app/TestX.test_y[Paris-1].json')
+    assert cassette_path(module, 'test_weather', 'shared') == Path('tests/cassettes/test_app/shared.json')
+    assert file_stem('test_x[a b]') == 'test_x[a_b]-' + file_stem('test_x[a b]')[-8:]
+    assert file_stem('test_x[a b]') != file_stem('test_x[a/b]')
+
+
+@needs_openai
+def test_a_failed_recording_leaves_the_previous_cassette(project: pytest.Pytester, server: FakeOpenAI) -> None:
+    project.makepyfile(test_weather=TEST.replace('agentrun(cassette=True)', 'agentrun(record=True)'))
+    previous = hello_cassette('an older recording')
+    path = project.path / CASSETTE
+    path.parent.mkdir(parents=True)
+    path.write_text(previous)
+    server.fail_after = 1  # the request carrying the tool's return gets HTTP 500: the test fails midway
+
+    result = project.runpytest_subprocess()  # no --agentrun-record: the marker records this test
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            '*- pytest-agentrun: cassettes not recorded -*',
+            f'not recorded (the test failed; the previous cassette is untouched): {CASSETTE}',
+        ],
+        consecutive=True,
+    )
+    assert path.read_text() == previous
+    assert list(path.parent.iterdir()) == [path]  # no temporary file left behind
+
+
+# --- thinking, usage and finish reasons, recorded from any model --------------------------------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize('stream', [False, True], ids=['request', 'stream'])
+async def test_thinking_usage_and_finish_reason_replay_exactly(tmp_path: Path, stream: bool) -> None:
+    from pydantic_ai import Agent
+
+    from pytest_agentrun import ScriptedModel, thinking, tool_call, turn
+    from pytest_agentrun._compat import HAS_FINISH_REASON
+    from pytest_agentrun.cassette import MATCH_ASPECTS
+    from pytest_agentrun.record import RecordedRun, drive
+    from pytest_agentrun.replay import CassetteSession
+
+    agent = Agent('openai:gpt-5.2')
+
+    @agent.tool_plain
+    def get_weather(city: str) -> str:
+        return f'Sunny in {city}'
+
+    finish: dict[str, str] = {'finish_reason': 'stop'} if HAS_FINISH_REASON else {}
+    real = ScriptedModel(
+        [
+            turn(thinking('The user wants the weather.', signature='sig-1'), tool_call('get_weather', city='Paris')),
+            turn(
+                thinking('Now answer briefly.'),
+                'It is sunny in Paris today.',
+                usage={'input_tokens': 120, 'output_tokens': 17, 'cache_read_tokens': 100},
+                chunk_words=2,
+                **finish,  # type: ignore[arg-type]
+            ),
+        ],
+        model='openai:gpt-5.2',
+    )
+
+    async def run(session: CassetteSession) -> RecordedRun[str]:
+        recorded: RecordedRun[str] = RecordedRun(prompt='Weather in Paris?')
+        model = session.model_for('openai:gpt-5.2', lambda: real)
+        await drive(agent, 'Weather in Paris?', model=model, stream=stream, recorded=recorded, kwargs={})
+        return recorded
+
+    path = tmp_path / 'cassette.json'
+    options = {'path': path, 'shown': 'cassette.json', 'nodeid': 'test_x.py::test_x', 'match_on': MATCH_ASPECTS}
+    recording = CassetteSession(record=True, **options)
+    live = await run(recording)
+    assert recording.finish(passed=True, strict=True) == (True, [])
+
+    replaying = CassetteSession(record=False, **options)
+    replayed = await run(replaying)
+    assert replaying.finish(passed=True, strict=True) == (False, [])
+
+    assert replayed.output == live.output == 'It is sunny in Paris today.'
+
+    def model_events(run: RecordedRun[str]) -> list[object]:
+        return [e for e in run.events if e.event_kind in ('part_start', 'part_delta', 'part_end')]
+
+    assert model_events(replayed) == model_events(live)  # every part start, delta and end, in the same pieces
+    assert len(model_events(live)) >= (9 if stream else 0)
+    responses = [
+        (m.parts, m.usage, m.model_name, getattr(m, 'finish_reason', None))
+        for m in live.new_messages
+        if m.kind == 'response'
+    ]
+    assert [
+        (m.parts, m.usage, m.model_name, getattr(m, 'finish_reason', None))
+        for m in replayed.new_messages
+        if m.kind == 'response'
+    ] == responses
+    assert responses[1][1].cache_read_tokens == 100
+    text = path.read_text()
+    assert '"signature": "sig-1"' in text
+    if stream:
+        assert '{"part": 1, "text": "It is "}' in text
