@@ -4,6 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 
+# Doc pages the tests feed to pytester runs; not doc examples of this project (those are in examples/docs).
+collect_ignore = ['pages']
+
 
 @pytest.fixture
 def anyio_backend() -> str:
