@@ -79,7 +79,8 @@ HAS_RUN_ID = 'run_id' in {f.name for f in dataclasses.fields(ModelRequest)}
 
 
 @pytest.mark.skipif(
-    not HAS_RUN_ID, reason='this pydantic-ai has no run_id in its messages, so the snapshot cannot match'
+    not HAS_RUN_ID,
+    reason='the snapshot holds run_id, conversation_id and request timestamps, which pydantic-ai 1.0 lacks',
 )
 @pytest.mark.anyio
 async def test_conversation_snapshot(agentrun):
