@@ -84,6 +84,8 @@ HAS_RUN_ID = 'run_id' in {f.name for f in dataclasses.fields(ModelRequest)}
 )
 @pytest.mark.anyio
 async def test_conversation_snapshot(agentrun):
+    # written by `pytest examples/chat --inline-snapshot=create -p no:xdist`: inline-snapshot writes nothing under
+    # xdist, though comparing works there
     agentrun.model(MODEL, ['Hello Ada!', text(chunks=['Sunday: ', 'closed.'])])
     session = ChatSession(Visitor('Ada'))
     await chat(session, 'Hi!')
