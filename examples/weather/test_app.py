@@ -25,7 +25,7 @@ async def test_forecast(agentrun):
     assert_usage(run, requests=2)
 
 
-def test_real_requests_are_blocked():
+def test_real_requests_are_blocked(close_run_sync_loop):
     from pytest_agentrun import RealRequestBlockedError
 
     with pytest.raises(RealRequestBlockedError, match=r"blocked a real request to the model 'openai:gpt-5\.2'"):
