@@ -12,6 +12,7 @@ from dirty_equals import IsInt, IsPositiveInt, IsStr
 from projects import WEATHER_APP
 from pydantic_ai import Agent
 from pydantic_ai.usage import RequestUsage, RunUsage
+from pydantic_graph import End
 
 # before any in-process pytester run, which drops the modules a run imported once it ends
 import pytest_agentrun.standin  # noqa: F401
@@ -80,6 +81,17 @@ def test_nodes_exact_passes(run: RecordedRun[Any]) -> None:
     assert_nodes(run, ['UserPrompt', 'ModelRequest', 'CallTools'] + ['ModelRequest', 'CallTools'] * 2 + ['End'])
     assert_nodes(run.nodes, 'UserPrompt -> (ModelRequest -> CallTools) * 3 -> End')  # node objects
     assert_nodes(run.node_names, 'UserPrompt -> (ModelRequest -> CallTools) * 3 -> End')  # names
+
+
+@pytest.mark.anyio
+async def test_nodes_of_the_agent_run_iter_gives(agentrun: AgentRunFactory) -> None:
+    async with agentrun.iter(agent, 'Weather and time?', script=SCRIPT) as agent_run:
+        node = agent_run.next_node
+        while not isinstance(node, End):
+            node = await agent_run.next(node)
+        assert_nodes(agent_run, 'UserPrompt -> (ModelRequest -> CallTools) * 3 -> End')
+    message = failure(assert_nodes, agent_run, 'UserPrompt -> End')
+    assert message.startswith("Node sequence does not match (mode='exact'); first difference at index 1:")
 
 
 def test_nodes_repeat_syntax() -> None:

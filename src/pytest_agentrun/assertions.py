@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from .record import RECORDED_NODES
 from .script import ToolCall
 
 __all__ = ('assert_nodes', 'assert_tool_calls', 'assert_usage', 'expand_nodes')
@@ -99,6 +100,9 @@ def expand_nodes(expected: str | Sequence[str]) -> list[str]:
 def _actual_names(run: Any) -> list[str]:
     if hasattr(run, 'node_names'):
         return list(run.node_names)
+    recorded = getattr(run, RECORDED_NODES, None)  # the AgentRun that agentrun.iter gives
+    if recorded is not None:
+        run = recorded
     return [item if isinstance(item, str) else type(item).__name__ for item in run]
 
 

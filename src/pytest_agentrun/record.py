@@ -195,6 +195,10 @@ def _is_user_prompt(node: object) -> bool:
     return node_name(node) == 'UserPromptNode'
 
 
+RECORDED_NODES = '_agentrun_recorded_nodes'
+"""The attribute of an `AgentRun` from `agentrun.iter` holding the nodes recorded so far."""
+
+
 def record_nodes(agent_run: Any, nodes: list[Any]) -> None:
     """Record into `nodes` every node `agent_run` reaches, whether driven by `async for` or by `next()`.
 
@@ -218,7 +222,8 @@ def record_nodes(agent_run: Any, nodes: list[Any]) -> None:
         keep(result)
         return result
 
-    recording = type(base.__name__, (base,), {'__slots__': (), '__anext__': __anext__, 'next': next})
+    namespace = {'__slots__': (), '__anext__': __anext__, 'next': next, RECORDED_NODES: nodes}
+    recording = type(base.__name__, (base,), namespace)
     recording.__qualname__ = base.__qualname__
     recording.__module__ = base.__module__
     agent_run.__class__ = recording
