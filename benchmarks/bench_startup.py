@@ -19,14 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-TEST_FILE = '''
+TEST_FILE = """
 def test_one():
     assert 1 + 1 == 2
 
 
 def test_two():
     assert 'a' in 'abc'
-'''
+"""
 
 
 def collect(project: Path, *extra: str) -> float:

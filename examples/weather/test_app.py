@@ -25,8 +25,9 @@ async def test_forecast(agentrun):
     assert_usage(run, requests=2)
 
 
-def test_real_requests_are_blocked(close_run_sync_loop):
+@pytest.mark.anyio
+async def test_real_requests_are_blocked():
     from pytest_agentrun import RealRequestBlockedError
 
     with pytest.raises(RealRequestBlockedError, match=r"blocked a real request to the model 'openai:gpt-5\.2'"):
-        agent.run_sync('Weather?', deps=Deps(weather=FakeWeather()))
+        await agent.run('Weather?', deps=Deps(weather=FakeWeather()))
