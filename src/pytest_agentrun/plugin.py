@@ -27,11 +27,12 @@ _MARKER_OPTIONS = ('real_requests', 'strict', 'cassette', 'record', 'match_on')
 _reports_key = pytest.StashKey[dict[str, pytest.TestReport]]()
 _options_key = pytest.StashKey['Options']()
 _docs_key = pytest.StashKey['DocsSettings']()
-_gatherer_key = pytest.StashKey['_EditGatherer']()
+_gatherer_key = pytest.StashKey['_ReportGatherer']()
 _outcome_key: pytest.StashKey[Outcome] = pytest.StashKey()
 _EDITS_ATTRIBUTE = 'agentrun_doc_edits'
+_CASSETTES_ATTRIBUTE = 'agentrun_cassettes_written'
+_item_written_key = pytest.StashKey[list[tuple[str, bool]]]()
 _cassette_key = pytest.StashKey['CassetteSession']()
-_written_key = pytest.StashKey[list[tuple[str, bool]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -130,12 +131,11 @@ def pytest_configure(config: pytest.Config) -> None:
         f'compared on ({", ".join(MATCH_ASPECTS)}).',
     )
     intercept.install()
+    gatherer = config.stash[_gatherer_key] = _ReportGatherer()
+    config.pluginmanager.register(gatherer, 'agentrun-report-gatherer')
     settings = _docs_settings(config)
     if settings is not None:
         config.stash[_docs_key] = settings
-        if settings.update:
-            gatherer = config.stash[_gatherer_key] = _EditGatherer()
-            config.pluginmanager.register(gatherer, 'agentrun-doc-edits')
 
 
 def _docs_settings(config: pytest.Config) -> DocsSettings | None:
@@ -332,7 +332,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         return (yield)
     del item.stash[_cassette_key]
     intercept.state.cassette = None
-    written = item.config.stash.setdefault(_written_key, [])
+    written = item.stash.setdefault(_item_written_key, [])
     try:
         yield
     except BaseException:
@@ -355,7 +355,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 def _summarize_cassettes(terminalreporter: pytest.TerminalReporter) -> None:
-    written: list[tuple[str, bool]] = terminalreporter.config.stash.get(_written_key, list[tuple[str, bool]]())
+    gatherer = terminalreporter.config.stash.get(_gatherer_key, None)
+    written = gatherer.cassettes if gatherer is not None else []
     kept = [shown for shown, ok in written if not ok]
     done = [shown for shown, ok in written if ok]
     if done:
@@ -379,18 +380,26 @@ def pytest_runtest_makereport(
     if report.when == 'call' and edits:
         # plain data on the report: it reaches the xdist controller, which alone writes doc files
         setattr(report, _EDITS_ATTRIBUTE, [e.to_dict() for e in edits])
+    written = item.stash.get(_item_written_key, None)
+    if report.when == 'teardown' and written:
+        setattr(report, _CASSETTES_ATTRIBUTE, [list(w) for w in written])
     return report
 
 
-class _EditGatherer:
-    """Registered when docs are updated: gathers the rewrites examples ask for, from xdist workers too."""
+class _ReportGatherer:
+    """Gathers what tests report for the end of the session (doc rewrites, cassettes written).
+
+    It reads reports, not items, so under pytest-xdist the controller sees what every worker did.
+    """
 
     def __init__(self) -> None:
         self.edits: list[dict[str, Any]] = []
+        self.cassettes: list[tuple[str, bool]] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Keep the edits a doc example's report carries."""
+        """Keep the doc edits and the cassettes written that a report carries."""
         self.edits.extend(getattr(report, _EDITS_ATTRIBUTE, None) or ())
+        self.cassettes.extend((str(shown), bool(ok)) for shown, ok in getattr(report, _CASSETTES_ATTRIBUTE, None) or ())
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

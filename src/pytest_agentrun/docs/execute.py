@@ -117,6 +117,7 @@ def run_example(
 
     tree = ast.parse(block.source)
     code = compile('\n' * offset + block.source, filename, 'exec')
+    _close_left_loop()  # one an earlier test left behind would be collected during this example
     module = ModuleType(ExampleModule)
     module.__file__ = filename
     namespace: dict[str, Any] = module.__dict__
