@@ -295,3 +295,18 @@ def test_a_file_changed_meanwhile_or_outside_the_rootdir_is_not_written(tmp_path
 def test_edit_survives_the_trip_through_a_report() -> None:
     edit = Edit('p.md', 'd', 3, 4, ('a', 'b'), ('c',), 'line 2')
     assert Edit.from_dict(edit.to_dict()) == edit
+
+
+def test_a_write_that_fails_midway_leaves_the_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / 'page.md'
+    path.write_text('a\nold\n')
+    _, digest = read_doc(path)
+
+    def broken_replace(source: str, target: str) -> None:
+        raise OSError('disk full')
+
+    monkeypatch.setattr(os, 'replace', broken_replace)
+    outcome = apply_edits([Edit(str(path), digest, 2, 2, ('old',), ('new',), 'line 1')], tmp_path)
+    assert outcome.refused == {str(path): 'could not be written: disk full'}
+    assert path.read_text() == 'a\nold\n'
+    assert [p.name for p in tmp_path.iterdir()] == ['page.md']
