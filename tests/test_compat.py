@@ -110,6 +110,23 @@ def test_tool_result_part(event: object) -> None:
     assert _compat.tool_result_part(event) == 'r'
 
 
+@dataclasses.dataclass
+class ReturnWithOutcome:
+    outcome: str
+
+
+@pytest.mark.parametrize(
+    ('part', 'retried'),
+    [
+        pytest.param(ReturnWithOutcome('retried'), True, id='2.x-retried'),
+        pytest.param(ReturnWithOutcome('success'), False, id='2.x-success'),
+        pytest.param(OldResultEvent('no outcome field'), False, id='1.x'),
+    ],
+)
+def test_tool_return_retried(part: object, retried: bool) -> None:
+    assert _compat.tool_return_retried(part) is retried
+
+
 # --- run_stream_events: an async context manager, or the iterator itself ----------------------------
 
 

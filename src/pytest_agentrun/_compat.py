@@ -43,6 +43,7 @@ __all__ = (
     'stream_events',
     'test_double_flags',
     'tool_result_part',
+    'tool_return_retried',
 )
 
 
@@ -223,6 +224,14 @@ def tool_result_part(event: object) -> Any:
     """The tool return a `FunctionToolResultEvent` carries: `part` in newer releases, `result` in older ones."""
     part = getattr(event, 'part', None)
     return part if part is not None else getattr(event, 'result', None)
+
+
+def tool_return_retried(part: object) -> bool:
+    """Whether a tool return sends the call back for a retry.
+
+    2.x marks it on the return (`outcome='retried'`); 1.x sends a retry prompt instead, and has no such outcome.
+    """
+    return getattr(part, 'outcome', None) == 'retried'
 
 
 @asynccontextmanager
