@@ -35,9 +35,10 @@ from pytest_agentrun import (
     text,
     tool_call,
 )
+from pytest_agentrun._compat import tool_result_part
 
 # Built at import time, with model strings whose SDKs are not installed: the plugin gives them stand-ins.
-weather_agent = Agent('openai:gpt-5.2', instructions='Answer about the weather.', retries=3)
+weather_agent = Agent('openai:gpt-5.2', instructions='Answer about the weather.')
 
 
 @weather_agent.tool_plain
@@ -71,8 +72,7 @@ def whoami(ctx: RunContext[Deps]) -> str:
 
 
 def _result_part(event: FunctionToolResultEvent) -> Any:
-    """The tool return of a result event: `part` on newer releases, `result` on older ones."""
-    return event.part if hasattr(event, 'part') else event.result  # pyright: ignore
+    return tool_result_part(event)
 
 
 WEATHER_SCRIPT = [tool_call('get_weather', city='Paris'), 'It is sunny in Paris.']

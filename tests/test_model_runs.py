@@ -7,7 +7,6 @@ the agent one way (`run`, `run_sync`, `iter`, `iter` + `next`, `iter` + `node.st
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,23 +31,20 @@ from pydantic_ai.usage import RequestUsage, RunUsage
 from pydantic_graph import End
 
 from pytest_agentrun import RequestInfo, ScriptedModel, output, raises, text, thinking, tool_call, turn
-from pytest_agentrun._compat import HAS_FINISH_REASON
-
-try:
-    from pydantic_ai.messages import PartEndEvent
-except ImportError:  # older releases have no part-end events
-    PartEndEvent = None  # type: ignore[assignment,misc]
-
-HAS_RUN_STREAM_EVENTS = hasattr(Agent, 'run_stream_events')
+from pytest_agentrun._compat import (
+    HAS_FINISH_REASON,
+    HAS_RUN_STREAM_EVENTS,
+    PART_END_EVENT,
+    run_stream_events,
+    run_usage,
+)
 
 # --- reading results the same way on every release -------------------------------------------------
 
 
 def usage_of(run: Any) -> RunUsage:
-    """A run's usage: a method on older releases, a property on newer ones (where calling it warns)."""
-    if isinstance(inspect.getattr_static(type(run), 'usage', None), property):
-        return run.usage
-    return run.usage()
+    """A run's usage, read the same way on every release."""
+    return run_usage(run)
 
 
 def summarize(part: Any) -> tuple[Any, ...]:
@@ -166,11 +162,7 @@ async def drive_run_stream(agent: Agent[Any, Any], prompt: str) -> Outcome:
 async def drive_run_stream_events(agent: Agent[Any, Any], prompt: str) -> Outcome:
     from pydantic_ai.run import AgentRunResultEvent
 
-    stream: Any = agent.run_stream_events(prompt)
-    if hasattr(stream, '__aenter__'):  # newer releases: an async context manager
-        async with stream as events_iterator:
-            events = [event async for event in events_iterator]
-    else:
+    async with run_stream_events(agent, prompt) as stream:
         events = [event async for event in stream]
     last = events[-1]
     assert isinstance(last, AgentRunResultEvent)
@@ -768,16 +760,15 @@ async def test_streamed_thinking_keeps_its_signature(drive: Driver) -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.skipif(PartEndEvent is None, reason='pydantic-ai without PartEndEvent')
+@pytest.mark.skipif(PART_END_EVENT is None, reason='pydantic-ai without PartEndEvent (1.0)')
 @pytest.mark.parametrize('drive', EVENT_DRIVERS)
 async def test_parts_start_and_end(drive: Driver) -> None:
     model = ScriptedModel([[thinking('Hmm.'), tool_call('get_weather', city='Paris')], 'Sunny in Paris.'])
     out = await drive(weather_agent(model), PROMPT)
     assert out.events is not None
+    part_end: Any = PART_END_EVENT
     bounds = [
-        (type(e).__name__, e.index, e.part.part_kind)
-        for e in out.events
-        if isinstance(e, (PartStartEvent, PartEndEvent))
+        (type(e).__name__, e.index, e.part.part_kind) for e in out.events if isinstance(e, (PartStartEvent, part_end))
     ]
     assert bounds == [
         ('PartStartEvent', 0, 'thinking'),
@@ -787,7 +778,7 @@ async def test_parts_start_and_end(drive: Driver) -> None:
         ('PartStartEvent', 0, 'text'),
         ('PartEndEvent', 0, 'text'),
     ]
-    ends = [e for e in out.events if isinstance(e, PartEndEvent)]
+    ends = [e for e in out.events if isinstance(e, part_end)]
     assert ends[1].part.args_as_dict() == {'city': 'Paris'}
     assert ends[2].part.content == 'Sunny in Paris.'
 

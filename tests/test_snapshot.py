@@ -19,6 +19,7 @@ from pydantic_ai import Agent
 from pydantic_ai.messages import ModelRequest, ModelResponse
 
 from pytest_agentrun import AgentRunFactory, RecordedRun, normalize_messages, tool_call
+from pytest_agentrun._compat import HAS_CONVERSATION_ID, HAS_REQUEST_TIMESTAMP, HAS_RUN_ID
 from pytest_agentrun.snapshot import Cost, Timestamp, placeholder_matcher
 
 agent = Agent('openai:gpt-5.2', instructions='Be brief.')
@@ -34,8 +35,6 @@ def buy(item: str, cost: int) -> str:
     return f'bought {item}'
 
 
-HAS_RUN_ID = 'run_id' in {f.name for f in dataclasses.fields(ModelRequest)}
-HAS_REQUEST_TIMESTAMP = 'timestamp' in {f.name for f in dataclasses.fields(ModelRequest)}
 TIMESTAMP = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 
@@ -138,13 +137,42 @@ def test_same_messages_give_the_same_data(agentrun: AgentRunFactory, run: Record
     assert normalize_messages(tuple(run.messages)) == normalize_messages(run)
 
 
-@pytest.mark.skipif(not HAS_RUN_ID, reason='messages carry no run_id in this pydantic-ai release')
-def test_run_ids_numbered_by_first_appearance(agentrun: AgentRunFactory) -> None:
+def _two_runs(agentrun: AgentRunFactory) -> list[dict[str, Any]]:
     first = agentrun.run_sync(agent, 'Hi', script=['Hello.'])
     second = agentrun.run_sync(agent, 'Again', script=['Hello again.'], message_history=first.messages)
-    normalized = normalize_messages(second)
+    return normalize_messages(second)
+
+
+@pytest.mark.skipif(not HAS_RUN_ID, reason='messages carry no run_id before pydantic-ai 1.15')
+def test_run_ids_numbered_by_first_appearance(agentrun: AgentRunFactory) -> None:
+    normalized = _two_runs(agentrun)
     assert [m['run_id'] for m in normalized] == ['<run_id:1>', '<run_id:1>', '<run_id:2>', '<run_id:2>']
-    assert [m.get('conversation_id') for m in normalized] == ['<conversation_id:1>'] * 4
+
+
+@pytest.mark.skipif(HAS_RUN_ID, reason='messages carry a run_id from pydantic-ai 1.15')
+def test_no_run_id_tokens_where_messages_have_none(agentrun: AgentRunFactory) -> None:
+    assert all('run_id' not in m for m in _two_runs(agentrun))
+
+
+@pytest.mark.skipif(not HAS_CONVERSATION_ID, reason='messages carry no conversation_id before pydantic-ai 1.89')
+def test_one_conversation_id_token_across_runs(agentrun: AgentRunFactory) -> None:
+    assert [m['conversation_id'] for m in _two_runs(agentrun)] == ['<conversation_id:1>'] * 4
+
+
+@pytest.mark.skipif(HAS_CONVERSATION_ID, reason='messages carry a conversation_id from pydantic-ai 1.89')
+def test_no_conversation_id_tokens_where_messages_have_none(agentrun: AgentRunFactory) -> None:
+    assert all('conversation_id' not in m for m in _two_runs(agentrun))
+
+
+@pytest.mark.skipif(not HAS_REQUEST_TIMESTAMP, reason='ModelRequest has no timestamp before pydantic-ai 1.38')
+def test_request_timestamp_token(agentrun: AgentRunFactory) -> None:
+    requests = [m for m in _two_runs(agentrun) if m['kind'] == 'request']
+    assert [type(m['timestamp']) for m in requests] == [Timestamp, Timestamp]
+
+
+@pytest.mark.skipif(HAS_REQUEST_TIMESTAMP, reason='ModelRequest has a timestamp from pydantic-ai 1.38')
+def test_no_request_timestamp_where_requests_have_none(agentrun: AgentRunFactory) -> None:
+    assert all('timestamp' not in m for m in _two_runs(agentrun) if m['kind'] == 'request')
 
 
 def test_fields_at_their_default_are_left_out() -> None:

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from pydantic_ai import Agent
-from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
+from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
-from pydantic_ai.usage import RequestUsage
 
-from pytest_agentrun import ScriptedModel
+from pytest_agentrun import ScriptedModel, StandInModel
+from pytest_agentrun._compat import HAS_COST, HAS_MODEL_ID, HAS_RESPONSE_MODEL_ID
+from pytest_agentrun.intercept import state
 
 QUESTION = 'What is the capital of France?'
 ANSWER = 'The capital of France is Paris.'
-HAS_COST = 'cost' in {f.name for f in dataclasses.fields(RequestUsage)}
 
 
 def function_model() -> FunctionModel:
@@ -53,7 +52,7 @@ def test_stand_in_identity() -> None:
     model = ScriptedModel([ANSWER], model='openai:gpt-5.2')
     assert model.model_name == 'gpt-5.2'
     assert model.system == 'openai'
-    if hasattr(model, 'model_id'):  # newer releases only
+    if HAS_MODEL_ID:
         assert model.model_id == 'openai:gpt-5.2'
     assert model.label == "ScriptedModel('openai:gpt-5.2')"
     assert repr(model) == "<ScriptedModel('openai:gpt-5.2'): 1 turns, 0 used, 0 requests>"
@@ -74,7 +73,7 @@ def test_stand_in_names(name: str | None, model_name: str, system: str, label: s
     assert (model.model_name, model.system) == (model_name, system)
     if label is not None:
         assert model.label == label
-    if hasattr(model, 'model_id'):
+    if HAS_MODEL_ID:
         assert model.model_id == f'{system}:{model_name}'
 
 
@@ -89,12 +88,12 @@ async def test_stand_in_response_name_and_usage_match_function_model(streamed: b
     assert (scripted.usage.input_tokens, scripted.usage.output_tokens) == expected
     assert (reference.usage.input_tokens, reference.usage.output_tokens) == expected
     assert scripted.usage == reference.usage  # every counter, and the cost where there is one
-    if hasattr(scripted, 'model_id'):
-        assert scripted.model_id == 'openai:gpt-5.2'
+    if HAS_RESPONSE_MODEL_ID:
+        assert scripted.model_id == 'openai:gpt-5.2'  # pyright: ignore[reportAttributeAccessIssue]
 
 
 @pytest.mark.anyio
-@pytest.mark.skipif(not HAS_COST, reason='pydantic-ai without RequestUsage.cost')
+@pytest.mark.skipif(not HAS_COST, reason='RequestUsage has no cost before pydantic-ai 2.23')
 @pytest.mark.parametrize('streamed', [False, True], ids=['request', 'stream'])
 async def test_stand_in_cost_is_filled(streamed: bool) -> None:
     scripted = await last_response(ScriptedModel([ANSWER], model='openai:gpt-5.2'), streamed=streamed)
@@ -102,6 +101,20 @@ async def test_stand_in_cost_is_filled(streamed: bool) -> None:
     assert scripted.usage.cost > 0  # type: ignore[attr-defined]
     plain = await last_response(ScriptedModel([ANSWER]), streamed=streamed)
     assert plain.usage.cost is None  # type: ignore[attr-defined]  # 'scripted' has no price
+
+
+@pytest.mark.anyio
+@pytest.mark.skipif(HAS_COST, reason='RequestUsage has a cost from pydantic-ai 2.23')
+async def test_no_cost_before_it_exists() -> None:
+    scripted = await last_response(ScriptedModel([ANSWER], model='openai:gpt-5.2'), streamed=False)
+    assert not hasattr(scripted.usage, 'cost')
+
+
+@pytest.mark.skipif(HAS_RESPONSE_MODEL_ID, reason='ModelResponse has a model_id from pydantic-ai 2.64')
+@pytest.mark.anyio
+async def test_no_response_model_id_before_it_exists() -> None:
+    scripted = await last_response(ScriptedModel([ANSWER], model='openai:gpt-5.2'), streamed=False)
+    assert not hasattr(scripted, 'model_id')
 
 
 @pytest.mark.anyio
@@ -119,3 +132,19 @@ async def test_stand_in_usage_with_message_history_matches_function_model() -> N
     assert [(r.usage.input_tokens, r.usage.output_tokens) for r in scripted] == [(56, 7), (62, 14)]
     assert [r.usage for r in scripted] == [r.usage for r in reference]
     assert [r.answered_by for r in model.requests] == ['turn 1 of the script', 'turn 2 of the script']
+
+
+class PreparingModel(ScriptedModel):
+    def prepare_messages(self, messages: list[ModelMessage], *args: Any, **kwargs: Any) -> list[ModelMessage]:
+        return [*messages, *messages]
+
+
+def test_stand_in_prepares_messages_as_the_model_answering_now() -> None:
+    messages: list[ModelMessage] = [ModelRequest.user_text_prompt('Hi')]
+    stand_in = StandInModel('openai:gpt-5.2', lambda: pytest.fail('no real model here'))
+    assert stand_in.prepare_messages(messages) is messages  # blocked: the request itself fails next
+    state.resolvers.append(lambda name: PreparingModel([]))
+    try:
+        assert stand_in.prepare_messages(messages) == [*messages, *messages]
+    finally:
+        state.resolvers.pop()

@@ -11,22 +11,40 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager
 from typing import Any, cast
 
+from pydantic_ai import agent as _agent
 from pydantic_ai import messages as _messages
 from pydantic_ai import models as _models
 from pydantic_ai import usage as _usage
 from pydantic_ai.settings import ModelSettings
 
 __all__ = (
+    'HAS_CONVERSATION_ID',
+    'HAS_COST',
     'HAS_FINISH_REASON',
+    'HAS_MODEL_ID',
+    'HAS_PREPARE_REQUEST',
+    'HAS_REQUEST_TIMESTAMP',
+    'HAS_RESPONSE_MODEL_ID',
+    'HAS_RUN_ID',
+    'HAS_RUN_STREAM_EVENTS',
+    'PART_END_EVENT',
     'RESPONSE_FIELDS',
     'USAGE_FIELDS',
+    'all_messages_json',
     'estimate_tokens',
     'estimate_usage',
+    'finish_reason',
     'prepare_request',
+    'run_stream_events',
+    'run_usage',
     'stream_events',
+    'test_double_flags',
+    'tool_result_part',
+    'tool_return_retried',
 )
 
 
@@ -35,7 +53,34 @@ def _field_names(cls: type) -> frozenset[str]:
 
 
 HAS_FINISH_REASON: bool = 'finish_reason' in _field_names(_messages.ModelResponse)
-"""`ModelResponse.finish_reason` exists (added during 1.x)."""
+"""`ModelResponse.finish_reason` exists (from 1.1; not in 1.0)."""
+
+HAS_RUN_ID: bool = 'run_id' in _field_names(_messages.ModelRequest)
+"""Messages carry the `run_id` of the run that made them (from 1.15)."""
+
+HAS_CONVERSATION_ID: bool = 'conversation_id' in _field_names(_messages.ModelRequest)
+"""Messages carry a `conversation_id` shared across runs continuing one history (from 1.89)."""
+
+HAS_REQUEST_TIMESTAMP: bool = 'timestamp' in _field_names(_messages.ModelRequest)
+"""`ModelRequest.timestamp` exists (from 1.38)."""
+
+HAS_COST: bool = 'cost' in _field_names(_usage.RequestUsage)
+"""`RequestUsage.cost` exists, priced by genai-prices from the model name (from 2.23)."""
+
+HAS_RESPONSE_MODEL_ID: bool = 'model_id' in _field_names(_messages.ModelResponse)
+"""`ModelResponse.model_id` exists (from 2.64)."""
+
+HAS_MODEL_ID: bool = hasattr(_models.Model, 'model_id')
+"""Models have a `model_id` such as `'openai:gpt-5.2'`."""
+
+HAS_RUN_STREAM_EVENTS: bool = hasattr(_agent.AbstractAgent, 'run_stream_events')
+"""`Agent.run_stream_events` exists."""
+
+HAS_PREPARE_REQUEST: bool = hasattr(_models.Model, 'prepare_request')
+"""Models merge settings and resolve request parameters themselves, in `prepare_request` (not in 1.0)."""
+
+PART_END_EVENT: type[Any] | None = getattr(_messages, 'PartEndEvent', None)
+"""The `PartEndEvent` class, or `None` in releases whose streams do not mark the end of a part."""
 
 RESPONSE_FIELDS: frozenset[str] = _field_names(_messages.ModelResponse)
 """The fields of `ModelResponse` in the installed release (`provider_name`, `finish_reason`, ... where present)."""
@@ -148,6 +193,11 @@ def stream_whole_part(
     return cast(_messages.ModelResponseStreamEvent, handle_part(vendor_part_id=index, part=part))
 
 
+def finish_reason(response: _messages.ModelResponse) -> str | None:
+    """A response's finish reason; `None` where the installed release has no such field."""
+    return cast('str | None', getattr(response, 'finish_reason', None))
+
+
 def set_stream_finish_reason(stream: object, finish_reason: str | None) -> None:
     """Give a streamed response its finish reason, where the installed release has the field."""
     if finish_reason is not None and hasattr(stream, 'finish_reason'):
@@ -155,18 +205,70 @@ def set_stream_finish_reason(stream: object, finish_reason: str | None) -> None:
 
 
 def run_usage(run: object) -> _usage.RunUsage:
-    """The usage of an `AgentRun` or `AgentRunResult`, read without a deprecation warning on any release.
+    """The usage of an `AgentRun`, `AgentRunResult` or `StreamedRunResult`, read without a warning on any release.
 
-    `usage` is a method up to 1.95, a callable property (warning when called) after that, a plain property
-    in 2.0-2.63 and a callable property again, warning when called, from 2.64.
+    `usage` is a method up to 1.95; from 1.96 to 1.107 and again from 2.64 it is a property whose value is a
+    `RunUsage` that warns when called; in 2.0-2.63 it is a plain property. Reading the attribute never warns,
+    so it is read once: a `RunUsage` is the answer (copied to a plain one, which nobody can call by mistake),
+    anything else is the method of the older releases.
     """
-    attribute = inspect.getattr_static(type(run), 'usage', None)
-    if isinstance(attribute, property):
-        value = attribute.fget(run) if attribute.fget is not None else None
-        if isinstance(value, _usage.RunUsage):
-            return value
-        return cast(_usage.RunUsage, value() if callable(value) else value)  # pragma: no cover
-    return cast(_usage.RunUsage, run.usage())  # type: ignore[attr-defined]
+    value = run.usage  # type: ignore[attr-defined]
+    if isinstance(value, _usage.RunUsage):
+        return _plain_run_usage(value)
+    return cast(_usage.RunUsage, value())
+
+
+def _plain_run_usage(usage: _usage.RunUsage) -> _usage.RunUsage:
+    if type(usage) is _usage.RunUsage:
+        return usage
+    return _usage.RunUsage(**{f.name: getattr(usage, f.name) for f in dataclasses.fields(_usage.RunUsage) if f.init})
+
+
+def tool_result_part(event: object) -> Any:
+    """The tool return a `FunctionToolResultEvent` carries: `part` in newer releases, `result` in older ones."""
+    part = getattr(event, 'part', None)
+    return part if part is not None else getattr(event, 'result', None)
+
+
+def tool_return_retried(part: object) -> bool:
+    """Whether a tool return sends the call back for a retry.
+
+    2.x marks it on the return (`outcome='retried'`); 1.x sends a retry prompt instead, and has no such outcome.
+    """
+    return getattr(part, 'outcome', None) == 'retried'
+
+
+@asynccontextmanager
+async def run_stream_events(agent: Any, *args: Any, **kwargs: Any) -> AsyncGenerator[AsyncIterator[Any], None]:
+    """`agent.run_stream_events(...)` as an async context manager yielding the events, on every release having it.
+
+    Newer releases return an async context manager, older ones the async iterator itself.
+    """
+    stream: Any = agent.run_stream_events(*args, **kwargs)
+    if hasattr(stream, '__aenter__'):
+        async with stream as events:
+            yield events
+    else:
+        yield stream
+
+
+def test_double_flags() -> dict[str, bool]:
+    """The private class flags by which `FunctionModel` tells pydantic-ai it is a test double, with no wire.
+
+    2.63-2.66 add a sentence about `<system>` tags to the system prompt of every other model, 2.68 notes on
+    lookalike tags; `FunctionModel` and `TestModel` switch them off with class attributes. A scripted model
+    sets the same ones, so the messages it sees (and the usage estimated from them) match `FunctionModel`'s.
+    """
+    from pydantic_ai.models.function import FunctionModel
+
+    return {
+        name: value
+        for name, value in vars(FunctionModel).items()
+        if name.startswith('_')
+        and isinstance(value, bool)
+        and isinstance(getattr(_models.Model, name, None), bool)
+        and getattr(_models.Model, name) != value
+    }
 
 
 def all_messages_json(run: object) -> bytes:

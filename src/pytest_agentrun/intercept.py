@@ -86,8 +86,7 @@ def _patch(module: ModuleType) -> None:
     infer_model.__wrapped__ = original  # type: ignore[attr-defined]
     infer_model.__agentrun_patched__ = True  # type: ignore[attr-defined]
     setattr(module, 'infer_model', infer_model)  # noqa: B010 - a module attribute pyright cannot see
-    if hasattr(module, 'ALLOW_MODEL_REQUESTS'):
-        setattr(module, 'ALLOW_MODEL_REQUESTS', state.real_requests)  # noqa: B010
+    setattr(module, 'ALLOW_MODEL_REQUESTS', state.real_requests)  # noqa: B010 - every supported release has it
 
 
 class _PatchingLoader(importlib.abc.Loader):
@@ -139,5 +138,5 @@ def set_real_requests(allowed: bool) -> None:
     """Allow or block real model requests, for stand-ins and for pydantic-ai's own guard on real models."""
     state.real_requests = allowed
     module = sys.modules.get(_TARGET)
-    if module is not None and hasattr(module, 'ALLOW_MODEL_REQUESTS'):
+    if module is not None:
         setattr(module, 'ALLOW_MODEL_REQUESTS', allowed)  # noqa: B010 - a module attribute pyright cannot see

@@ -317,7 +317,7 @@ class ScriptedModel(Model):
             _chunks=chunks,
             _chunk_words=turn.chunk_words or self._chunk_words,
             _explicit_usage=response.usage if explicit_usage else None,
-            _finish_reason=getattr(response, 'finish_reason', None),
+            _finish_reason=_compat.finish_reason(response),
         )
 
     async def _answer(
@@ -497,6 +497,11 @@ class ScriptedModel(Model):
             value = cast(Any, {key: value})
         args: Any = value if isinstance(value, dict) else pydantic_core.to_json(value).decode()  # pyright: ignore[reportUnknownVariableType]
         return ToolCallPart(tool.name, args, tool_call_id=self._next_call_id())
+
+
+# A scripted model is a test double like `FunctionModel`: pydantic-ai must prepare its messages the same way.
+for _name, _value in _compat.test_double_flags().items():
+    setattr(ScriptedModel, _name, _value)
 
 
 def _usage(usage: RequestUsage | Mapping[str, int]) -> RequestUsage:

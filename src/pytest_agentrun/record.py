@@ -67,7 +67,7 @@ def tool_calls_of(messages: Sequence[ModelMessage]) -> list[ToolCallRecord]:
         if message.kind == 'request':
             for part in message.parts:
                 if part.part_kind == 'tool-return':
-                    returns[part.tool_call_id] = (part.content, getattr(part, 'outcome', None) == 'retried')
+                    returns[part.tool_call_id] = (part.content, _compat.tool_return_retried(part))
                 elif part.part_kind == 'retry-prompt' and part.tool_name is not None:
                     returns[part.tool_call_id] = (part.content, True)
     calls: list[ToolCallRecord] = []

@@ -88,6 +88,17 @@ class StandInModel(Model):
             return self.real_model()
         raise RealRequestBlockedError(blocked_message(self._name, state.test_name))
 
+    def prepare_messages(self, messages: list[ModelMessage], *args: Any, **kwargs: Any) -> list[ModelMessage]:
+        """Prepare the messages as the model answering now would (releases that have this step call it first).
+
+        With real requests blocked and no script, the messages go on unchanged: the request then fails.
+        """
+        try:
+            target = self.target()
+        except RealRequestBlockedError:
+            return messages
+        return target.prepare_messages(messages, *args, **kwargs)
+
     async def request(
         self,
         messages: list[ModelMessage],

@@ -1,0 +1,262 @@
+"""One test per branch of `_compat`: fakes stand in for the shapes of releases other than the installed one."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pydantic_ai import Agent
+from pydantic_ai.messages import ModelRequest, ModelResponse, PartStartEvent, TextPart
+from pydantic_ai.models import ModelRequestParameters
+from pydantic_ai.usage import RequestUsage, RunUsage
+
+from pytest_agentrun import ScriptedModel, _compat
+
+
+def type_name(obj: object) -> str:
+    return type(obj).__name__
+
+
+USAGE = RunUsage(requests=2, input_tokens=10, output_tokens=3)
+
+
+# --- run_usage: a method, a plain property, a property whose value warns when called ---------------
+
+
+class UsageMethod:
+    """1.0-1.95: `usage()` is a method."""
+
+    def usage(self) -> RunUsage:
+        return USAGE
+
+
+class UsageProperty:
+    """2.0-2.63: `usage` is a property; calling the `RunUsage` is a `TypeError`."""
+
+    @property
+    def usage(self) -> RunUsage:
+        return USAGE
+
+
+class WarningUsage(RunUsage):
+    """The value of `usage` in 1.96-1.107 and from 2.64: a `RunUsage` that warns when called."""
+
+    def __call__(self) -> RunUsage:
+        warnings.warn('usage is no longer a method', DeprecationWarning, stacklevel=2)
+        return self
+
+
+class UsageCallableProperty:
+    """1.96-1.107 and 2.64 on: reading `usage` is fine, calling it warns."""
+
+    @property
+    def usage(self) -> RunUsage:
+        return WarningUsage(**{f.name: getattr(USAGE, f.name) for f in dataclasses.fields(RunUsage) if f.init})
+
+
+@pytest.mark.parametrize('run', [UsageMethod(), UsageProperty(), UsageCallableProperty()], ids=type_name)
+def test_run_usage_of_every_shape(run: object) -> None:
+    usage = _compat.run_usage(run)  # filterwarnings = error: a warning would fail this test
+    assert type(usage) is RunUsage
+    assert usage == USAGE
+
+
+@pytest.mark.anyio
+async def test_run_usage_of_the_installed_release() -> None:
+    agent = Agent(ScriptedModel(['Hi.']))
+    result = await agent.run('Hello')
+    assert _compat.run_usage(result).requests == 1
+    async with agent.iter('Hello', model=ScriptedModel(['Hi.'])) as run:
+        async for _ in run:
+            pass
+    assert _compat.run_usage(run).requests == 1
+
+
+# --- stream_events: nothing, one event, or an iterator of events ------------------------------------
+
+EVENT = PartStartEvent(index=0, part=TextPart('Hi'))
+
+
+@pytest.mark.parametrize(
+    ('returned', 'expected'),
+    [
+        pytest.param(None, [], id='none'),
+        pytest.param(EVENT, [EVENT], id='one-event'),
+        pytest.param(iter([EVENT, EVENT]), [EVENT, EVENT], id='iterator'),
+    ],
+)
+def test_stream_events(returned: object, expected: list[Any]) -> None:
+    assert list(_compat.stream_events(returned)) == expected
+
+
+# --- tool_result_part: `part` or `result` -----------------------------------------------------------
+
+
+@dataclasses.dataclass
+class NewResultEvent:
+    part: str
+
+
+@dataclasses.dataclass
+class OldResultEvent:
+    result: str
+
+
+@pytest.mark.parametrize('event', [NewResultEvent('r'), OldResultEvent('r')], ids=type_name)
+def test_tool_result_part(event: object) -> None:
+    assert _compat.tool_result_part(event) == 'r'
+
+
+@dataclasses.dataclass
+class ReturnWithOutcome:
+    outcome: str
+
+
+@pytest.mark.parametrize(
+    ('part', 'retried'),
+    [
+        pytest.param(ReturnWithOutcome('retried'), True, id='2.x-retried'),
+        pytest.param(ReturnWithOutcome('success'), False, id='2.x-success'),
+        pytest.param(OldResultEvent('no outcome field'), False, id='1.x'),
+    ],
+)
+def test_tool_return_retried(part: object, retried: bool) -> None:
+    assert _compat.tool_return_retried(part) is retried
+
+
+# --- run_stream_events: an async context manager, or the iterator itself ----------------------------
+
+
+class IteratorStreams:
+    def run_stream_events(self, prompt: str) -> AsyncIterator[str]:
+        async def events() -> AsyncIterator[str]:
+            yield prompt
+
+        return events()
+
+
+class ContextManagerStreams(IteratorStreams):
+    def run_stream_events(self, prompt: str) -> Any:
+        inner = super().run_stream_events(prompt)
+
+        class Stream:
+            async def __aenter__(self) -> AsyncIterator[str]:
+                return inner
+
+            async def __aexit__(self, *exc: object) -> None:
+                return None
+
+        return Stream()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize('agent', [IteratorStreams(), ContextManagerStreams()], ids=type_name)
+async def test_run_stream_events(agent: object) -> None:
+    async with _compat.run_stream_events(agent, 'e') as events:
+        assert [e async for e in events] == ['e']
+
+
+# --- all_messages_json: the run's own method, or built from all_messages() --------------------------
+
+MESSAGES = [ModelRequest.user_text_prompt('Hi')]
+
+
+class WithJson:
+    def all_messages_json(self) -> bytes:
+        return b'given'
+
+
+class WithoutJson:
+    def all_messages(self) -> list[Any]:
+        return MESSAGES
+
+
+def test_all_messages_json_uses_the_runs_own() -> None:
+    assert _compat.all_messages_json(WithJson()) == b'given'
+
+
+def test_all_messages_json_built_from_the_messages() -> None:
+    assert b'"Hi"' in _compat.all_messages_json(WithoutJson())
+
+
+# --- finish reasons -----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Stream:
+    finish_reason: str | None = None
+
+
+class OldStream:
+    """A stream of a release without finish reasons."""
+
+
+def test_set_stream_finish_reason() -> None:
+    stream = Stream()
+    _compat.set_stream_finish_reason(stream, 'length')
+    assert stream.finish_reason == 'length'
+    old = OldStream()
+    _compat.set_stream_finish_reason(old, 'length')
+    assert not hasattr(old, 'finish_reason')
+
+
+@pytest.mark.skipif(not _compat.HAS_FINISH_REASON, reason='ModelResponse has no finish_reason in pydantic-ai 1.0')
+def test_finish_reason_read() -> None:
+    response = ModelResponse(parts=[], finish_reason='length')  # pyright: ignore[reportCallIssue]
+    assert _compat.finish_reason(response) == 'length'
+
+
+@pytest.mark.skipif(_compat.HAS_FINISH_REASON, reason='ModelResponse has a finish_reason after pydantic-ai 1.0')
+def test_finish_reason_absent() -> None:
+    assert _compat.finish_reason(ModelResponse(parts=[])) is None
+
+
+# --- prepare_request: the model's own, or settings merged here ---------------------------------------
+
+
+def test_prepare_request_without_the_models_method() -> None:
+    class Bare:
+        def __init__(self) -> None:
+            self.settings = {'temperature': 0.5}
+
+    params = ModelRequestParameters()
+    settings, same = _compat.prepare_request(Bare(), {'max_tokens': 5}, params)  # type: ignore[arg-type]
+    assert settings == {'temperature': 0.5, 'max_tokens': 5}
+    assert same is params
+
+
+@pytest.mark.skipif(not _compat.HAS_PREPARE_REQUEST, reason='models have no prepare_request in pydantic-ai 1.0')
+def test_prepare_request_with_the_models_method() -> None:
+    model = ScriptedModel([], settings={'temperature': 0.5})
+    settings, _ = _compat.prepare_request(model, {'max_tokens': 5}, ModelRequestParameters())
+    assert settings == {'temperature': 0.5, 'max_tokens': 5}
+
+
+# --- usage estimates ----------------------------------------------------------------------------------
+
+
+def test_estimates_match_function_models() -> None:
+    messages = [ModelRequest.user_text_prompt('one two three'), ModelResponse(parts=[TextPart('four five')])]
+    usage = _compat.estimate_usage(messages)
+    assert isinstance(usage, RequestUsage)
+    assert usage.input_tokens > 0
+    assert usage.output_tokens > 0
+    assert _compat.estimate_tokens('') == 0
+    assert _compat.estimate_tokens('four five') > 0
+
+
+def test_usage_fields_are_counters() -> None:
+    assert {'input_tokens', 'output_tokens'} <= _compat.USAGE_FIELDS
+    assert 'details' not in _compat.USAGE_FIELDS
+
+
+# --- test-double flags --------------------------------------------------------------------------------
+
+
+def test_scripted_model_sets_the_flags_function_model_sets() -> None:
+    flags = _compat.test_double_flags()
+    assert all(name.startswith('_') and isinstance(value, bool) for name, value in flags.items())
+    assert all(getattr(ScriptedModel, name) == value for name, value in flags.items())
