@@ -1,0 +1,17 @@
+"""The README's complete example works as a user would run it: its agent module and its test, under pytest."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).parent.parent / 'README.md'
+
+
+def test_the_readme_example_passes_as_a_test(pytester: pytest.Pytester) -> None:
+    agent_module, test_module = re.findall(r'```python[^\n]*\n(.*?)```', README.read_text(), re.DOTALL)[:2]
+    pytester.makepyfile(weather=agent_module, test_weather=test_module)
+    pytester.makeconftest("import pytest\n\n\n@pytest.fixture\ndef anyio_backend():\n    return 'asyncio'\n")
+    pytester.runpytest('-p', 'no:cacheprovider').assert_outcomes(passed=1)
