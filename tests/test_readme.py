@@ -14,4 +14,5 @@ def test_the_readme_example_passes_as_a_test(pytester: pytest.Pytester) -> None:
     agent_module, test_module = re.findall(r'```python[^\n]*\n(.*?)```', README.read_text(), re.DOTALL)[:2]
     pytester.makepyfile(weather=agent_module, test_weather=test_module)
     pytester.makeconftest("import pytest\n\n\n@pytest.fixture\ndef anyio_backend():\n    return 'asyncio'\n")
-    pytester.runpytest('-p', 'no:cacheprovider').assert_outcomes(passed=1)
+    # a subprocess: in this process, `weather` may already be the examples' package
+    pytester.runpytest_subprocess('-p', 'no:cacheprovider').assert_outcomes(passed=1)
