@@ -52,7 +52,7 @@ from .cassette import (
     unused_message,
     write_atomic,
 )
-from .model import default_profile, split_model_name
+from .standin import NamedModel
 
 __all__ = ('CassetteSession', 'RecordingModel', 'ReplayModel', 'summarize_request')
 
@@ -512,28 +512,13 @@ def _now() -> datetime:
     return datetime.now(tz=timezone.utc)
 
 
-class ReplayModel(Model):
+class ReplayModel(NamedModel):
     """Answers for a model string from the test's cassette; never reaches the real model."""
 
     def __init__(self, name: str, session: CassetteSession) -> None:
         """Replay what the cassette recorded for the model string `name`."""
-        self._name = name
         self._session = session
-        self._system, self._model_name = split_model_name(name)
-        super().__init__(profile=default_profile())
-
-    @property
-    def model_name(self) -> str:
-        """The model name from the model string."""
-        return self._model_name
-
-    @property
-    def system(self) -> str:
-        """The provider system from the model string."""
-        return self._system
-
-    def __repr__(self) -> str:
-        return f'ReplayModel({self._name!r})'
+        super().__init__(name)
 
     async def request(
         self,

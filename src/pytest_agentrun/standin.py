@@ -19,7 +19,7 @@ from .errors import ScriptError
 from .intercept import state
 from .model import default_profile, split_model_name
 
-__all__ = ('RealRequestBlockedError', 'StandInModel')
+__all__ = ('NamedModel', 'RealRequestBlockedError', 'StandInModel')
 
 
 class RealRequestBlockedError(ScriptError):
@@ -41,20 +41,18 @@ def blocked_message(name: str, test: str | None) -> str:
     )
 
 
-class StandInModel(Model):
-    """Answers for a model string: the scripted model the test provides, else the real model if allowed."""
+class NamedModel(Model):
+    """A model known by a model string (`'openai:gpt-5.2'`): it reports that model's name and provider."""
 
-    def __init__(self, name: str, real: Callable[[], Model]) -> None:
-        """Stand in for `name`; `real` builds the real model when real requests are allowed."""
+    def __init__(self, name: str) -> None:
+        """Be known as `name`."""
         self._name = name
         self._system, self._model_name = split_model_name(name)
-        self._real_factory = real
-        self._real: Model | None = None
         super().__init__(profile=default_profile())
 
     @property
     def name(self) -> str:
-        """The model string this stands in for."""
+        """The model string."""
         return self._name
 
     @property
@@ -68,7 +66,17 @@ class StandInModel(Model):
         return self._system
 
     def __repr__(self) -> str:
-        return f'StandInModel({self._name!r})'
+        return f'{type(self).__name__}({self._name!r})'
+
+
+class StandInModel(NamedModel):
+    """Answers for a model string: the scripted model the test provides, else the real model if allowed."""
+
+    def __init__(self, name: str, real: Callable[[], Model]) -> None:
+        """Stand in for `name`; `real` builds the real model when real requests are allowed."""
+        self._real_factory = real
+        self._real: Model | None = None
+        super().__init__(name)
 
     def real_model(self) -> Model:
         """The real model this stands in for, built on first use."""
