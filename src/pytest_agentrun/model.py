@@ -152,7 +152,37 @@ def _now() -> datetime:
     return datetime.now(tz=timezone.utc)
 
 
-class ScriptedModel(Model):
+class NamedModel(Model):
+    """A model known by a model string (`'openai:gpt-5.2'`): it reports that model's name and provider."""
+
+    def __init__(
+        self, name: str, *, settings: ModelSettings | None = None, profile: ModelProfileSpec | None = None
+    ) -> None:
+        """Be known as `name`; without a profile, every structured output mode is supported."""
+        self._name = name
+        self._system, self._model_name = split_model_name(name)
+        super().__init__(settings=settings, profile=default_profile() if profile is None else profile)
+
+    @property
+    def name(self) -> str:
+        """The model string."""
+        return self._name
+
+    @property
+    def model_name(self) -> str:
+        """The model name, as the real model reports it (`'gpt-5.2'`)."""
+        return self._model_name
+
+    @property
+    def system(self) -> str:
+        """The provider system, as the real model reports it (`'openai'`)."""
+        return self._system
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}({self._name!r})'
+
+
+class ScriptedModel(NamedModel):
     """A model that answers each request with the next turn of a script, then by rules.
 
     ```python
@@ -208,7 +238,6 @@ class ScriptedModel(Model):
         )
         self._default: Turn | None = None if default is None else _checked(to_turn(default, 'default'), 'default')
         self._stand_in = model
-        self._system, self._model_name = split_model_name(model or 'scripted')
         self._chunk_words = chunk_words
         self._allow_unknown_tools = allow_unknown_tools
         self._used = 0
@@ -217,21 +246,9 @@ class ScriptedModel(Model):
         """Every request received, in order."""
         self.exhausted_advice: str | None = None
         """How to fix a request nothing answers: the last line of `ScriptExhaustedError` (None: the default)."""
-        if profile is None:
-            profile = default_profile()
-        super().__init__(settings=settings, profile=profile)
+        super().__init__(model or 'scripted', settings=settings, profile=profile)
 
     # --- identity -----------------------------------------------------------------------------------
-
-    @property
-    def model_name(self) -> str:
-        """The model name: the stood-in model's (`'gpt-5.2'`), or `'scripted'`."""
-        return self._model_name
-
-    @property
-    def system(self) -> str:
-        """The provider system: the stood-in model's (`'openai'`), or `'scripted'`."""
-        return self._system
 
     @property
     def label(self) -> str:

@@ -52,7 +52,7 @@ from .cassette import (
     unused_message,
     write_atomic,
 )
-from .standin import NamedModel
+from .model import NamedModel
 
 __all__ = ('CassetteSession', 'RecordingModel', 'ReplayModel', 'summarize_request')
 

@@ -17,9 +17,9 @@ from pydantic_ai.settings import ModelSettings
 
 from .errors import ScriptError
 from .intercept import state
-from .model import default_profile, split_model_name
+from .model import NamedModel
 
-__all__ = ('NamedModel', 'RealRequestBlockedError', 'StandInModel')
+__all__ = ('RealRequestBlockedError', 'StandInModel')
 
 
 class RealRequestBlockedError(ScriptError):
@@ -39,34 +39,6 @@ def blocked_message(name: str, test: str | None) -> str:
             'the ini option agentrun_real_requests = true, or --agentrun-real-requests.',
         ]
     )
-
-
-class NamedModel(Model):
-    """A model known by a model string (`'openai:gpt-5.2'`): it reports that model's name and provider."""
-
-    def __init__(self, name: str) -> None:
-        """Be known as `name`."""
-        self._name = name
-        self._system, self._model_name = split_model_name(name)
-        super().__init__(profile=default_profile())
-
-    @property
-    def name(self) -> str:
-        """The model string."""
-        return self._name
-
-    @property
-    def model_name(self) -> str:
-        """The model name, as the real model reports it."""
-        return self._model_name
-
-    @property
-    def system(self) -> str:
-        """The provider system, as the real model reports it."""
-        return self._system
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}({self._name!r})'
 
 
 class StandInModel(NamedModel):
