@@ -197,6 +197,28 @@ def test_call_attribute_and_a_main_the_example_calls_itself(docs: pytest.Pyteste
     run(docs, '--agentrun-docs').assert_outcomes(passed=2)
 
 
+def test_a_model_from_infer_model_is_answered_too(docs: pytest.Pytester) -> None:
+    write(
+        docs,
+        'page.md',
+        textwrap.dedent(
+            """\
+            ```python
+            from pydantic_ai import Agent
+            from pydantic_ai.models import infer_model
+
+            model = infer_model('mistral:mistral-large-latest')
+            print(model.system, model.model_name)
+            #> mistral mistral-large-latest
+            print(Agent(model).run_sync('Name two rivers.').output)
+            #> The Seine and the Loire.
+            ```
+            """
+        ),
+    )
+    run(docs, '--agentrun-docs').assert_outcomes(passed=1)
+
+
 def test_rules_file_from_the_ini(pytester: pytest.Pytester) -> None:
     pytester.makeini('[pytest]\nagentrun_doc_rules_file = docs_rules.json\n')
     pytester.makefile('.json', docs_rules='{"Which river runs through Rome?": "The Tiber runs through Rome."}')
