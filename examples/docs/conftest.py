@@ -8,11 +8,28 @@ model, so the output the pages show is the same on every run.
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic_ai.messages import ModelResponse
 
 from pytest_agentrun import output, tool_call, tool_return
+
+# The pages show what pydantic-ai 2.64 and newer print (responses with `model_id`, costs, run ids). On an older
+# release, as on Python 3.10 where pip stops at 2.54, they would rightly report drift: skip them there.
+PRINTS_LIKE_THE_PAGES = 'model_id' in {f.name for f in dataclasses.fields(ModelResponse)}
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if PRINTS_LIKE_THE_PAGES:
+        return
+    skip = pytest.mark.skip(reason='the page shows what pydantic-ai 2.64+ prints; this release prints less')
+    for item in items:
+        if item.path.parent == HERE and item.path.suffix == '.md':
+            item.add_marker(skip)
 
 
 @pytest.fixture
