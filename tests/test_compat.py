@@ -260,3 +260,25 @@ def test_scripted_model_sets_the_flags_function_model_sets() -> None:
     flags = _compat.test_double_flags()
     assert all(name.startswith('_') and isinstance(value, bool) for name, value in flags.items())
     assert all(getattr(ScriptedModel, name) == value for name, value in flags.items())
+
+
+class _Preparing:
+    """A model whose message-preparing step records what it was given."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def prepare_messages(self, messages: list[Any], *rest: Any) -> list[Any]:
+        self.calls.append(rest)
+        return [*messages, 'prepared']
+
+
+def test_prepare_messages_calls_the_models_own_step() -> None:
+    model, parameters = _Preparing(), ModelRequestParameters()
+    assert _compat.prepare_messages(model, ['m'], parameters) == ['m', 'prepared']  # type: ignore[arg-type]
+    takes_parameters = _compat._PREPARE_MESSAGES_TAKES_PARAMETERS  # pyright: ignore[reportPrivateUsage]
+    assert model.calls == [(parameters,) if takes_parameters else ()]
+
+
+def test_prepare_messages_without_the_step() -> None:
+    assert _compat.prepare_messages(object(), ['m'], ModelRequestParameters()) == ['m']  # type: ignore[arg-type]

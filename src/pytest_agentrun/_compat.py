@@ -38,6 +38,7 @@ __all__ = (
     'estimate_tokens',
     'estimate_usage',
     'finish_reason',
+    'prepare_messages',
     'prepare_request',
     'run_stream_events',
     'run_usage',
@@ -250,6 +251,28 @@ async def run_stream_events(agent: Any, *args: Any, **kwargs: Any) -> AsyncGener
             yield events
     else:
         yield stream
+
+
+_PREPARE_MESSAGES = getattr(_models.Model, 'prepare_messages', None)
+_PREPARE_MESSAGES_TAKES_PARAMETERS = _PREPARE_MESSAGES is not None and (
+    'model_request_parameters' in inspect.signature(_PREPARE_MESSAGES).parameters
+)
+
+
+def prepare_messages(
+    model: _models.Model, messages: list[_messages.ModelMessage], parameters: _models.ModelRequestParameters
+) -> list[_messages.ModelMessage]:
+    """The messages as `model` prepares them before a request, the step an agent runs for the model it calls.
+
+    Releases with `Model.prepare_messages` (from 1.x) expect it before `request`; newer ones pass the request
+    parameters too. Without the step, the messages go as they are.
+    """
+    method = getattr(model, 'prepare_messages', None)
+    if method is None:
+        return messages
+    if _PREPARE_MESSAGES_TAKES_PARAMETERS:
+        return method(messages, parameters)
+    return method(messages)
 
 
 def test_double_flags() -> dict[str, bool]:

@@ -466,6 +466,14 @@ class RecordingModel(Model):
         """The real model's provider system."""
         return self._real.system
 
+    def prepare_messages(self, messages: list[ModelMessage], *args: Any, **kwargs: Any) -> list[ModelMessage]:
+        """Leave the messages as the agent sent them: they are summarised so, then prepared for the real model.
+
+        How a model prepares messages depends on the release and the model's profile (e.g. 2.63-2.66 add a
+        sentence to some models' system prompts); a summary of the messages as sent compares the same on replay.
+        """
+        return messages
+
     async def request(
         self,
         messages: list[ModelMessage],
@@ -474,7 +482,8 @@ class RecordingModel(Model):
     ) -> ModelResponse:
         """Ask the real model, and record its answer."""
         summary = summarize_request(messages, model_request_parameters)
-        response = await self._real.request(messages, model_settings, model_request_parameters)
+        prepared = _compat.prepare_messages(self._real, messages, model_request_parameters)
+        response = await self._real.request(prepared, model_settings, model_request_parameters)
         self._recorder.add(self._name, messages, summary, response, None)
         return response
 
@@ -490,7 +499,8 @@ class RecordingModel(Model):
         summary = summarize_request(messages, model_request_parameters)
         chunks: list[Chunk] = []
         ids = self._recorder.ids
-        async with self._real.request_stream(messages, model_settings, model_request_parameters, run_context) as stream:
+        prepared = _compat.prepare_messages(self._real, messages, model_request_parameters)
+        async with self._real.request_stream(prepared, model_settings, model_request_parameters, run_context) as stream:
             events = stream._get_event_iterator  # pyright: ignore[reportPrivateUsage]
 
             async def recording() -> AsyncIterator[ModelResponseStreamEvent]:
@@ -519,6 +529,10 @@ class ReplayModel(NamedModel):
         """Replay what the cassette recorded for the model string `name`."""
         self._session = session
         super().__init__(name)
+
+    def prepare_messages(self, messages: list[ModelMessage], *args: Any, **kwargs: Any) -> list[ModelMessage]:
+        """Leave the messages as the agent sent them, as recording summarised them."""
+        return messages
 
     async def request(
         self,
