@@ -34,10 +34,8 @@ provider's random ids: tool-call ids become `call_1`, `call_2`, ... in order of 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -49,7 +47,6 @@ __all__ = (
     'cassette_path',
     'dump_cassette',
     'read_cassette',
-    'write_atomic',
 )
 
 FORMAT_VERSION = 1
@@ -131,21 +128,6 @@ def _dump_lines(values: Any, indent: str) -> str:
 def dump_cassette(runs: Sequence[Mapping[str, Any]]) -> str:
     """The text of a cassette holding `runs`: the same runs always give the same bytes."""
     return _dump({'runs': list(runs), 'version': FORMAT_VERSION}, '', False) + '\n'
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` so that a reader (or a crash) only ever sees the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8', newline='\n') as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 # --- reading --------------------------------------------------------------------------------------------

@@ -282,18 +282,15 @@ def _options(item: pytest.Item) -> Options:
 
 def _cassette_session(item: pytest.Item, options: Options) -> CassetteSession:
     from .cassette import cassette_path
+    from .files import shown_path
     from .replay import CassetteSession
 
     test_name = '.'.join(item.nodeid.split('::')[1:]) or item.name
     stem = options.cassette if isinstance(options.cassette, str) else None
     path = cassette_path(item.path, test_name, stem)
-    try:
-        shown = str(path.relative_to(item.config.rootpath))
-    except ValueError:
-        shown = str(path)
     return CassetteSession(
         path=path,
-        shown=shown,
+        shown=shown_path(path, item.config.rootpath),
         nodeid=item.nodeid,
         record=options.record or bool(item.config.getoption('agentrun_record')),
         match_on=options.match_on,
@@ -416,6 +413,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def _summarize_doc_updates(terminalreporter: pytest.TerminalReporter) -> None:
+    from .files import shown_path
+
     config = terminalreporter.config
     outcome = config.stash.get(_outcome_key, None)
     if outcome is None:
@@ -426,18 +425,9 @@ def _summarize_doc_updates(terminalreporter: pytest.TerminalReporter) -> None:
         return
     terminalreporter.write_sep('-', 'pytest-agentrun: doc examples rewritten')
     for path, examples in outcome.rewritten.items():
-        terminalreporter.write_line(f'{_relative(path, config)}: {", ".join(examples)}')
+        terminalreporter.write_line(f'{shown_path(path, config.rootpath)}: {", ".join(examples)}')
     for path, why in outcome.refused.items():
-        terminalreporter.write_line(f'NOT rewritten {_relative(path, config)}: {why}', red=True)
-
-
-def _relative(path: str, config: pytest.Config) -> str:
-    from pathlib import Path
-
-    try:
-        return str(Path(path).relative_to(config.rootpath))
-    except ValueError:
-        return path
+        terminalreporter.write_line(f'NOT rewritten {shown_path(path, config.rootpath)}: {why}', red=True)
 
 
 @pytest.fixture

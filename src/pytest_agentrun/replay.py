@@ -50,8 +50,8 @@ from .cassette import (
     missing_message,
     read_cassette,
     unused_message,
-    write_atomic,
 )
+from .files import write_atomically
 from .model import NamedModel
 
 __all__ = ('CassetteSession', 'RecordingModel', 'ReplayModel', 'summarize_request')
@@ -697,7 +697,7 @@ class CassetteSession:
         if self._recorder is not None:
             if not passed or not self._recorder.runs:
                 return False, []
-            write_atomic(self.path, dump_cassette(self._recorder.runs))
+            write_atomically(self.path, dump_cassette(self._recorder.runs).encode())
             return True, []
         if not passed:
             return False, []

@@ -20,6 +20,7 @@ from typing import Any, cast
 import pytest
 
 from pytest_agentrun import intercept
+from pytest_agentrun.files import shown_path
 
 from .blocks import CodeBlock, DocSourceError, docstring_blocks, markdown_blocks, read_doc
 from .compare import Mismatch, Token, compare, tokenize
@@ -187,10 +188,7 @@ class DocExample(pytest.Function):
 
     @property
     def _path_text(self) -> str:
-        try:
-            return str(self.block.path.relative_to(self.config.rootpath))
-        except ValueError:
-            return str(self.block.path)
+        return shown_path(self.block.path, self.config.rootpath)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         """Report the example at its line in the doc."""

@@ -7,21 +7,19 @@ controller, which alone writes. At the end of the session each file is written a
 - only if it is unchanged since its examples were collected (its digest) and the replaced lines are still
   what they were, so a file edited meanwhile is left alone and reported;
 - only inside the rootdir, so an installed library's docstrings are never rewritten;
-- atomically: the new text goes to a temporary file beside it, which then replaces it (`os.replace`), with
-  the original's permissions and line endings kept.
+- atomically (`pytest_agentrun.files`), with the original's permissions and line endings kept.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pytest_agentrun.files import write_atomically
 
 __all__ = ('Edit', 'Outcome', 'apply_edits')
 
@@ -71,22 +69,6 @@ class Outcome:
     """File -> why it was not written."""
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    mode = path.stat().st_mode
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.agentrun-tmp')
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode & 0o7777)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
 def _rewrite(path: Path, edits: list[Edit]) -> str | None:
     """Apply one file's edits; return why not, or None when written."""
     data = path.read_bytes()
@@ -105,7 +87,7 @@ def _rewrite(path: Path, edits: list[Edit]) -> str | None:
             return f'lines {edit.start}-{edit.end} are not what {edit.example} read; run again to update it'
         lines[edit.start - 1 : edit.end] = edit.new
     result = newline.join(lines) + (newline if ends_with_newline else '')
-    _write_atomically(path, result.encode('utf-8'))
+    write_atomically(path, result.encode('utf-8'))
     return None
 
 
