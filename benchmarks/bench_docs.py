@@ -104,7 +104,7 @@ DOCS = Path(__file__).parent / 'docs'
 
 @pytest.fixture
 def scripted_models():
-    resolve, _models = doc_model_resolver(RULES, 'no rule answers this prompt')
+    resolve = doc_model_resolver(RULES, 'no rule answers this prompt')
     intercept.state.resolvers.append(resolve)
     yield
     intercept.state.resolvers.remove(resolve)

@@ -76,6 +76,7 @@ def _required_modules(blocks: Sequence[CodeBlock]) -> Generator[None]:
 
 def run_example(
     block: CodeBlock,
+    tree: ast.Module,
     sites: Sequence[PrintSite],
     *,
     call: str | None,
@@ -83,7 +84,8 @@ def run_example(
 ) -> dict[int, list[Printed]]:
     """Run the example; return what each print statement printed, by the statement's index in `sites`.
 
-    Exceptions raised by the example propagate, with tracebacks pointing at the doc's lines.
+    `tree` is the example's parsed source, which is compiled from it (its line numbers moved to the doc's:
+    the tree is changed). Exceptions raised by the example propagate, with tracebacks pointing at the doc's lines.
     """
     __tracebackhide__ = True
     filename = str(block.path)
@@ -115,8 +117,8 @@ def run_example(
         is_repr = len(args) == 1 and not isinstance(args[0], str)
         printed.setdefault(index, []).append(Printed(text, is_repr))
 
-    tree = ast.parse(block.source)
-    code = compile('\n' * offset + block.source, filename, 'exec')
+    to_call = call if call and not calls_itself(tree, call) else None  # decided before the tree is moved
+    code = compile(ast.increment_lineno(tree, offset), filename, 'exec')
     _close_left_loop()  # one an earlier test left behind would be collected during this example
     module = ModuleType(ExampleModule)
     module.__file__ = filename
@@ -127,8 +129,8 @@ def run_example(
     try:
         with _required_modules(required):
             exec(code, namespace)
-            function: Callable[[], Any] | None = namespace.get(call) if call else None
-            if call and callable(function) and not calls_itself(tree, call):
+            function: Callable[[], Any] | None = namespace.get(to_call) if to_call else None
+            if callable(function):
                 result = function()
                 if inspect.isawaitable(result):
                     asyncio.run(_await(result))
@@ -164,10 +166,8 @@ async def _await(awaitable: Any) -> Any:
     return await awaitable
 
 
-def doc_model_resolver(
-    rules: Mapping[Any, Any] | Sequence[tuple[Any, Any]], advice: str
-) -> tuple[Callable[[str], Any], dict[str, Any]]:
-    """A resolver giving each model string its own scripted model answering by `rules`, and the models made."""
+def doc_model_resolver(rules: Mapping[Any, Any] | Sequence[tuple[Any, Any]], advice: str) -> Callable[[str], Any]:
+    """A resolver giving each model string its own scripted model answering by `rules` (one per string)."""
     from pytest_agentrun.model import ScriptedModel
 
     models: dict[str, Any] = {}
@@ -179,4 +179,4 @@ def doc_model_resolver(
             model.exhausted_advice = advice
         return model
 
-    return resolve, models
+    return resolve

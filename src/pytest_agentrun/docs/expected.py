@@ -144,14 +144,17 @@ def _block(lines: list[str], stmt: ast.Expr) -> Expected | None:
     return Expected('block', quote, stmt.lineno, end, tuple(texts), tuple(positions))
 
 
-def print_sites(source: str) -> list[PrintSite]:
+def print_sites(source: str, tree: ast.Module | None = None) -> list[PrintSite]:
     """The print statements of an example's source, in order, each with its written output.
+
+    Pass the source's `tree` when it is parsed already: it is parsed otherwise.
 
     Raises:
         SyntaxError: the source does not parse.
 
     """
-    tree = ast.parse(source)
+    if tree is None:
+        tree = ast.parse(source)
     lines = source.splitlines()
     sites: list[PrintSite] = []
     for stmt, following in _statement_pairs(tree):

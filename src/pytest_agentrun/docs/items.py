@@ -8,6 +8,7 @@ an exception raised by the example itself keeps its traceback, which points into
 
 from __future__ import annotations
 
+import ast
 import difflib
 import json
 import runpy
@@ -227,10 +228,10 @@ class DocExample(pytest.Function):
         visit(self.block)
         return ordered
 
-    def _sites(self) -> list[PrintSite]:
+    def _parse(self) -> ast.Module:
         block = self.block
         try:
-            return print_sites(block.source)
+            return ast.parse(block.source)
         except SyntaxError as exc:
             line = block.doc_line(exc.lineno or 1)
             message = exc.msg
@@ -257,14 +258,14 @@ class DocExample(pytest.Function):
                 f'{self._path_text}:{block.first_line - 1}: {block.problem}. Nothing was run or rewritten.'
             )
         required = self._required()
-        sites = self._sites()
+        tree = self._parse()
+        sites = print_sites(block.source, tree)
         settings = self.settings
-        all_rules = _combine_rules(rules, settings.file_rules)
-        resolver, _models = doc_model_resolver(all_rules, RULES_ADVICE)
+        resolver = doc_model_resolver(_combine_rules(rules, settings.file_rules), RULES_ADVICE)
         call = block.attrs.get('call', settings.call) or None
         intercept.state.resolvers.append(resolver)
         try:
-            printed = run_example(block, sites, call=call, required=required)
+            printed = run_example(block, tree, sites, call=call, required=required)
         except Exception as exc:
             from pytest_agentrun.errors import ScriptError
 

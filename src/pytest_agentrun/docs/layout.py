@@ -108,23 +108,24 @@ def _read_placeholders(old_texts: Sequence[str]) -> _Placeholders:
     return _Placeholders(datetimes, paths, keys)
 
 
-def _char_offsets(text: str) -> list[int]:
-    starts = [0]
-    for line in text.split('\n'):
-        starts.append(starts[-1] + len(line) + 1)
-    return starts
+class _Offsets:
+    """Character offsets in a text of the AST positions parsed from it (which count columns in UTF-8 bytes)."""
 
+    def __init__(self, text: str) -> None:
+        self.lines = text.split('\n')
+        self.starts = [0]
+        for line in self.lines:
+            self.starts.append(self.starts[-1] + len(line) + 1)
 
-def _span(text: str, starts: list[int], node: ast.AST) -> tuple[int, int]:
-    lines = text.split('\n')
+    def _offset(self, line: int, byte_column: int) -> int:
+        return self.starts[line - 1] + len(self.lines[line - 1].encode()[:byte_column].decode(errors='replace'))
 
-    def offset(line: int, byte_column: int) -> int:
-        return starts[line - 1] + len(lines[line - 1].encode()[:byte_column].decode(errors='replace'))
-
-    return (
-        offset(node.lineno, node.col_offset),  # type: ignore[attr-defined]
-        offset(node.end_lineno, node.end_col_offset),  # type: ignore[attr-defined]
-    )
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        """Where `node` starts and ends in the text."""
+        return (
+            self._offset(node.lineno, node.col_offset),  # type: ignore[attr-defined]
+            self._offset(node.end_lineno, node.end_col_offset),  # type: ignore[attr-defined]
+        )
 
 
 VOLATILE_KEYWORDS = ('run_id', 'conversation_id', 'provider_response_id')
@@ -147,7 +148,7 @@ def carry_placeholders(text: str, old_texts: Sequence[str]) -> str:
         tree = ast.parse(text, mode='eval').body
     except SyntaxError:
         return text
-    starts = _char_offsets(text)
+    offsets = _Offsets(text)
     replacements: list[tuple[int, int, str]] = []
     skip_under: list[Path] = []
     for path, node in _walk(tree):
@@ -172,7 +173,7 @@ def carry_placeholders(text: str, old_texts: Sequence[str]) -> str:
             chosen = None
         if chosen is None:
             continue
-        start, end = _span(text, starts, node)
+        start, end = offsets.span(node)
         if any(text[start:end] in old for old in old_texts):
             continue  # the doc shows this very value
         replacements.append((start, end, chosen))
