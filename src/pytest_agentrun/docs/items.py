@@ -61,11 +61,6 @@ class DocsSettings:
     rules_file: Path | None = None
     file_rules: tuple[tuple[Any, Any], ...] = ()
 
-    @property
-    def enabled(self) -> bool:
-        """Whether any doc examples are collected."""
-        return self.markdown or self.docstrings or bool(self.modules)
-
 
 def load_rules_file(path: Path) -> tuple[tuple[Any, Any], ...]:
     """Rules from a file: a `.py` file defining `rules` (a dict or a list of pairs), or a `.json` object.
@@ -203,9 +198,6 @@ class DocExample(pytest.Function):
 
     # --- the check ---------------------------------------------------------------------------------
 
-    def _fail(self, message: str) -> DocCheckFailure:
-        return DocCheckFailure(message)
-
     def _required(self) -> list[CodeBlock]:
         ordered: list[CodeBlock] = []
         seen: set[str] = set()
@@ -217,7 +209,7 @@ class DocExample(pytest.Function):
                 required = self.titled.get(title)
                 if required is None:
                     known = ', '.join(sorted(self.titled)) or 'none'
-                    raise self._fail(
+                    raise DocCheckFailure(
                         f'{self._path_text}:{block.first_line - 1}: requires="{title}" names no block of this file; '
                         f'blocks with a title: {known}. Fix the name or add title="{title}" to the block it means.'
                     )
@@ -237,13 +229,13 @@ class DocExample(pytest.Function):
             message = exc.msg
             if 'unterminated triple-quoted string' in message:
                 quote = '"""' if '"""' in (block.source.splitlines()[(exc.lineno or 1) - 1]) else "'''"
-                raise self._fail(
+                raise DocCheckFailure(
                     f'{self._path_text}:{line}: unterminated output block: the {quote} opened here is never closed; '
                     f'close it with {quote} on its own line after the expected output. Nothing was run or rewritten.'
                 ) from None
             source_line = (exc.text or '').rstrip('\n')
             pointer = ' ' * max((exc.offset or 1) - 1, 0) + '^'
-            raise self._fail(
+            raise DocCheckFailure(
                 f'{self._path_text}:{line}: the example does not parse: {message}\n'
                 f'    {source_line.strip()}\n    {pointer[len(source_line) - len(source_line.lstrip()) :]}\n'
                 'Fix the code, or mark the fence test="skip" if it is not meant to run. Nothing was run or rewritten.'
@@ -254,7 +246,7 @@ class DocExample(pytest.Function):
         __tracebackhide__ = True
         block = self.block
         if block.problem is not None:
-            raise self._fail(
+            raise DocCheckFailure(
                 f'{self._path_text}:{block.first_line - 1}: {block.problem}. Nothing was run or rewritten.'
             )
         required = self._required()
@@ -270,7 +262,7 @@ class DocExample(pytest.Function):
             from pytest_agentrun.errors import ScriptError
 
             if isinstance(exc, ScriptError):
-                raise self._fail(f'{self._example_line(exc)}: {exc}') from None
+                raise DocCheckFailure(f'{self._example_line(exc)}: {exc}') from None
             raise
         finally:
             intercept.state.resolvers.remove(resolver)
@@ -281,7 +273,7 @@ class DocExample(pytest.Function):
             if problem is not None:
                 failures.append(problem)
         if failures:
-            raise self._fail('\n\n'.join(failures))
+            raise DocCheckFailure('\n\n'.join(failures))
 
     def _example_line(self, exc: BaseException) -> str:
         filename = str(self.block.path)
@@ -399,7 +391,7 @@ class DocExample(pytest.Function):
             ]
         if block.escaped:
             if any('"""' in line or "'''" in line for line in flat):
-                raise self._fail(
+                raise DocCheckFailure(
                     f'{self._path_text}:{block.doc_line(site.line)}: cannot write this output into a docstring: '
                     'it contains triple quotes. Update it by hand.'
                 )
