@@ -148,7 +148,8 @@ def default_profile() -> ModelProfile:
     return ModelProfile(supports_json_schema_output=True, supports_json_object_output=True)
 
 
-def _now() -> datetime:
+def now_utc() -> datetime:
+    """The time now, in UTC: the timestamp of a scripted or replayed stream."""
     return datetime.now(tz=timezone.utc)
 
 
@@ -558,7 +559,7 @@ class ScriptedStreamedResponse(StreamedResponse):
     _chunk_words: int
     _explicit_usage: RequestUsage | None
     _finish_reason: Any
-    _timestamp: datetime = field(default_factory=_now)
+    _timestamp: datetime = field(default_factory=now_utc)
 
     async def _get_event_iterator(self) -> AsyncIterator[ModelResponseStreamEvent]:
         manager = self._parts_manager

@@ -13,7 +13,7 @@ import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn, cast
 
@@ -52,7 +52,7 @@ from .cassette import (
     unused_message,
 )
 from .files import write_atomically
-from .model import NamedModel
+from .model import NamedModel, now_utc
 
 __all__ = ('CassetteSession', 'RecordingModel', 'ReplayModel', 'summarize_request')
 
@@ -518,10 +518,6 @@ class RecordingModel(Model):
 # --- replaying ------------------------------------------------------------------------------------------
 
 
-def _now() -> datetime:
-    return datetime.now(tz=timezone.utc)
-
-
 class ReplayModel(NamedModel):
     """Answers for a model string from the test's cassette; never reaches the real model."""
 
@@ -562,7 +558,7 @@ class ReplayedStream(StreamedResponse):
     """A recorded stream, sent again delta by delta."""
 
     _entry: _Entry
-    _timestamp: datetime = field(default_factory=_now)
+    _timestamp: datetime = field(default_factory=now_utc)
 
     async def _get_event_iterator(self) -> AsyncIterator[ModelResponseStreamEvent]:
         manager = self._parts_manager
