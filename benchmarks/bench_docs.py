@@ -96,8 +96,8 @@ import pytest
 from pytest_examples import EvalExample, find_examples
 
 from bench_rules import RULES
-from pytest_agentrun import intercept
-from pytest_agentrun.docs.execute import doc_model_resolver
+from pytest_agentrun import _intercept
+from pytest_agentrun._docs.execute import doc_model_resolver
 
 DOCS = Path(__file__).parent / 'docs'
 

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pytest_agentrun.docs.execute import _close_left_loop  # pyright: ignore[reportPrivateUsage]
+from pytest_agentrun._docs.execute import _close_left_loop  # pyright: ignore[reportPrivateUsage]
 
 # Doc pages the tests feed to pytester runs; not doc examples of this project (those are in examples/docs).
 collect_ignore = ['pages']

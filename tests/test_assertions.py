@@ -15,7 +15,7 @@ from pydantic_ai.usage import RequestUsage, RunUsage
 from pydantic_graph import End
 
 # before any in-process pytester run, which drops the modules a run imported once it ends
-import pytest_agentrun.standin  # noqa: F401
+import pytest_agentrun._standin  # noqa: F401
 from pytest_agentrun import (
     AgentRunFactory,
     RecordedRun,
@@ -25,7 +25,7 @@ from pytest_agentrun import (
     tool_call,
     turn,
 )
-from pytest_agentrun.assertions import expand_nodes
+from pytest_agentrun._assertions import expand_nodes
 
 agent = Agent('openai:gpt-5.2', instructions='Be brief.')
 

@@ -258,7 +258,7 @@ def hello_request(prompt: str = 'Hello') -> dict[str, object]:
 
 def hello_cassette(*prompts: str) -> str:
     """A cassette answering each prompt, one run each, with 'Hi there.'."""
-    from pytest_agentrun.cassette import dump_cassette
+    from pytest_agentrun._cassettes.format import dump_cassette
 
     return dump_cassette(
         [
@@ -513,7 +513,7 @@ def test_bad_marker_options_fail_the_setup(hello: pytest.Pytester) -> None:
 
 
 def test_cassette_names() -> None:
-    from pytest_agentrun.cassette import cassette_path, file_stem
+    from pytest_agentrun._cassettes.format import cassette_path, file_stem
 
     module = Path('tests/test_app.py')
     assert cassette_path(module, 'test_weather') == Path('tests/cassettes/test_app/test_weather.json')
@@ -554,10 +554,10 @@ async def test_thinking_usage_and_finish_reason_replay_exactly(tmp_path: Path, s
     from pydantic_ai import Agent
 
     from pytest_agentrun import ScriptedModel, thinking, tool_call, turn
+    from pytest_agentrun._cassettes.session import CassetteSession
     from pytest_agentrun._compat import HAS_FINISH_REASON
-    from pytest_agentrun.cassette import MATCH_ASPECTS
-    from pytest_agentrun.record import RecordedRun, drive
-    from pytest_agentrun.replay import CassetteSession
+    from pytest_agentrun._options import MATCH_ASPECTS
+    from pytest_agentrun._runs import RecordedRun, drive
 
     agent = Agent('openai:gpt-5.2')
 
@@ -587,7 +587,7 @@ async def test_thinking_usage_and_finish_reason_replay_exactly(tmp_path: Path, s
         return recorded
 
     path = tmp_path / 'cassette.json'
-    options = {'path': path, 'shown': 'cassette.json', 'nodeid': 'test_x.py::test_x', 'match_on': MATCH_ASPECTS}
+    options = {'path': path, 'display_path': 'cassette.json', 'nodeid': 'test_x.py::test_x', 'match_on': MATCH_ASPECTS}
     recording = CassetteSession(record=True, **options)
     live = await run(recording)
     assert recording.finish(passed=True, strict=True) == (True, [])

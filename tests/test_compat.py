@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import releases
 from pydantic_ai import Agent
 from pydantic_ai.messages import ModelRequest, ModelResponse, PartStartEvent, TextPart
 from pydantic_ai.models import ModelRequestParameters
@@ -107,7 +108,7 @@ class OldResultEvent:
 
 @pytest.mark.parametrize('event', [NewResultEvent('r'), OldResultEvent('r')], ids=type_name)
 def test_tool_result_part(event: object) -> None:
-    assert _compat.tool_result_part(event) == 'r'
+    assert releases.tool_result_part(event) == 'r'
 
 
 @dataclasses.dataclass
@@ -155,7 +156,7 @@ class ContextManagerStreams(IteratorStreams):
 @pytest.mark.anyio
 @pytest.mark.parametrize('agent', [IteratorStreams(), ContextManagerStreams()], ids=type_name)
 async def test_run_stream_events(agent: object) -> None:
-    async with _compat.run_stream_events(agent, 'e') as events:
+    async with releases.run_stream_events(agent, 'e') as events:
         assert [e async for e in events] == ['e']
 
 
@@ -228,7 +229,7 @@ def test_prepare_request_without_the_models_method() -> None:
     assert same is params
 
 
-@pytest.mark.skipif(not _compat.HAS_PREPARE_REQUEST, reason='models have no prepare_request in pydantic-ai 1.0')
+@pytest.mark.skipif(not releases.HAS_PREPARE_REQUEST, reason='models have no prepare_request in pydantic-ai 1.0')
 def test_prepare_request_with_the_models_method() -> None:
     model = ScriptedModel([], settings={'temperature': 0.5})
     settings, _ = _compat.prepare_request(model, {'max_tokens': 5}, ModelRequestParameters())

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_agentrun.docs.blocks import DocSourceError, docstring_blocks, markdown_blocks, parse_info, read_doc
-from pytest_agentrun.docs.compare import compare, tokenize
-from pytest_agentrun.docs.expected import print_sites
-from pytest_agentrun.docs.layout import Printed, carry_placeholders, layout
-from pytest_agentrun.docs.update import Edit, apply_edits
+from pytest_agentrun._docs.blocks import DocSourceError, docstring_blocks, markdown_blocks, parse_info, read_doc
+from pytest_agentrun._docs.compare import compare, tokenize
+from pytest_agentrun._docs.expected import print_sites
+from pytest_agentrun._docs.layout import Printed, carry_placeholders, layout
+from pytest_agentrun._docs.update import Edit, apply_edits
 
 # --- blocks -----------------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pytest_agentrun.files import shown_path, write_atomically
+from pytest_agentrun._files import display_path, write_atomically
 
 
 def test_a_new_file_gets_the_usual_permissions_and_its_directory(tmp_path: Path) -> None:
@@ -28,6 +28,6 @@ def test_a_replaced_file_keeps_its_permissions(tmp_path: Path) -> None:
     assert (path.read_text(), path.stat().st_mode & 0o777) == ('new\n', 0o640)
 
 
-def test_shown_path(tmp_path: Path) -> None:
-    assert shown_path(tmp_path / 'docs' / 'a.md', tmp_path) == os.path.join('docs', 'a.md')
-    assert shown_path('/elsewhere/b.md', tmp_path) == '/elsewhere/b.md'
+def test_display_path(tmp_path: Path) -> None:
+    assert display_path(tmp_path / 'docs' / 'a.md', tmp_path) == os.path.join('docs', 'a.md')
+    assert display_path('/elsewhere/b.md', tmp_path) == '/elsewhere/b.md'

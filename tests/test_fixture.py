@@ -24,6 +24,7 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.usage import RunUsage
 from pydantic_graph import End
+from releases import tool_result_part
 
 from pytest_agentrun import (
     AgentRunFactory,
@@ -35,7 +36,6 @@ from pytest_agentrun import (
     text,
     tool_call,
 )
-from pytest_agentrun._compat import tool_result_part
 
 # Built at import time, with model strings whose SDKs are not installed: the plugin gives them stand-ins.
 weather_agent = Agent('openai:gpt-5.2', instructions='Answer about the weather.')

@@ -28,12 +28,13 @@ def anyio_backend():
 
 
 @pytest.fixture
-def outcome():
+def outcome(agentrun):
     '''What a request through the import-time agent does: 'blocked', or 'real' (the real model was built).'''
 
     async def attempt():
         try:
-            await agent.run('Hi')
+            with agentrun.expect_blocked():
+                await agent.run('Hi')
         except RealRequestBlockedError:
             assert models.ALLOW_MODEL_REQUESTS is False
             return 'blocked'
@@ -87,7 +88,7 @@ def test_blocked_by_default(project: pytest.Pytester) -> None:
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         exact(
-            'E       pytest_agentrun.standin.RealRequestBlockedError: pytest-agentrun blocked a real request to the '
+            'E       pytest_agentrun.RealRequestBlockedError: pytest-agentrun blocked a real request to the '
             "model 'openai:gpt-5.2' in test_blocked.py::test_weather.",
             'E       Tests must not call a paid model API by accident. Script the model instead:',
             "E           agentrun.model('openai:gpt-5.2', script=[...])   # with the agentrun fixture",
@@ -116,13 +117,13 @@ def test_blocked_names_a_test_in_a_class_and_a_streamed_request(project: pytest.
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         exact(
-            'E       pytest_agentrun.standin.RealRequestBlockedError: pytest-agentrun blocked a real request to the '
+            'E       pytest_agentrun.RealRequestBlockedError: pytest-agentrun blocked a real request to the '
             "model 'openai:gpt-5.2' in test_blocked.py::TestWeather::test_stream.",
             'E       Tests must not call a paid model API by accident. Script the model instead:',
         ),
         consecutive=True,
     )
-    result.stdout.fnmatch_lines(['FAILED test_blocked.py::TestWeather::test_stream - pytest_agentrun.standin.Re*'])
+    result.stdout.fnmatch_lines(['FAILED test_blocked.py::TestWeather::test_stream - pytest_agentrun.RealReque*'])
 
 
 def test_blocked_with_the_fixture_when_another_model_is_scripted(project: pytest.Pytester) -> None:
@@ -135,7 +136,9 @@ def test_blocked_with_the_fixture_when_another_model_is_scripted(project: pytest
         @pytest.mark.anyio
         async def test_other_model_scripted(agentrun):
             agentrun.model('openai:gpt-4o', script=['Hello.'], default=None)
-            with pytest.raises(RealRequestBlockedError, match="blocked a real request to the model 'openai:gpt-5.2'"):
+            with agentrun.expect_blocked(), pytest.raises(
+                RealRequestBlockedError, match="blocked a real request to the model 'openai:gpt-5.2'"
+            ):
                 await agent.run('Hi')
             assert (await agent.run('Hi', model='openai:gpt-4o')).output == 'Hello.'
 

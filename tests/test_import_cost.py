@@ -59,7 +59,7 @@ def test_lazy_names(tmp_path: Path) -> None:
             print(e)
         print(sorted(dir(pytest_agentrun)) == sorted(pytest_agentrun.__all__))
         from pytest_agentrun import ScriptedRequest
-        from pytest_agentrun.model import ScriptedModel
+        from pytest_agentrun._model import ScriptedModel
         print(pytest_agentrun.ScriptedModel is ScriptedModel)
         """,
         tmp_path,

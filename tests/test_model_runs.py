@@ -29,15 +29,10 @@ from pydantic_ai.messages import (
 from pydantic_ai.models.fallback import FallbackModel
 from pydantic_ai.usage import RequestUsage, RunUsage
 from pydantic_graph import End
+from releases import HAS_RUN_STREAM_EVENTS, PART_END_EVENT, run_stream_events
 
 from pytest_agentrun import RequestInfo, ScriptedModel, output, raises, text, thinking, tool_call, turn
-from pytest_agentrun._compat import (
-    HAS_FINISH_REASON,
-    HAS_RUN_STREAM_EVENTS,
-    PART_END_EVENT,
-    run_stream_events,
-    run_usage,
-)
+from pytest_agentrun._compat import HAS_FINISH_REASON, run_usage
 
 # --- reading results the same way on every release -------------------------------------------------
 

@@ -23,8 +23,8 @@ from pytest_agentrun import (
     turn,
 )
 from pytest_agentrun._compat import HAS_FINISH_REASON, USAGE_FIELDS
-from pytest_agentrun.rules import Rule, ToolReturn, build_rules
-from pytest_agentrun.script import (
+from pytest_agentrun._rules import Rule, ToolReturn, build_rules
+from pytest_agentrun._script import (
     FINISH_REASONS,
     Output,
     Text,

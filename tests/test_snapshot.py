@@ -17,10 +17,10 @@ from dirty_equals import IsDatetime, IsNumber, IsStr
 from projects import WEATHER_APP
 from pydantic_ai import Agent
 from pydantic_ai.messages import ModelRequest, ModelResponse
+from releases import HAS_CONVERSATION_ID, HAS_REQUEST_TIMESTAMP, HAS_RUN_ID
 
 from pytest_agentrun import AgentRunFactory, RecordedRun, normalize_messages, tool_call
-from pytest_agentrun._compat import HAS_CONVERSATION_ID, HAS_REQUEST_TIMESTAMP, HAS_RUN_ID
-from pytest_agentrun.snapshot import Cost, Timestamp, placeholder_matcher
+from pytest_agentrun._snapshot import Cost, Timestamp, placeholder_matcher
 
 agent = Agent('openai:gpt-5.2', instructions='Be brief.')
 

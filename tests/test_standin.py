@@ -9,10 +9,10 @@ import pytest
 from pydantic_ai import Agent
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
+from releases import HAS_COST, HAS_MODEL_ID, HAS_RESPONSE_MODEL_ID
 
 from pytest_agentrun import ScriptedModel, StandInModel
-from pytest_agentrun._compat import HAS_COST, HAS_MODEL_ID, HAS_RESPONSE_MODEL_ID
-from pytest_agentrun.intercept import state
+from pytest_agentrun._guard import GUARD_KEY
 
 QUESTION = 'What is the capital of France?'
 ANSWER = 'The capital of France is Paris.'
@@ -139,12 +139,11 @@ class PreparingModel(ScriptedModel):
         return [*messages, *messages]
 
 
-def test_stand_in_prepares_messages_as_the_model_answering_now() -> None:
+def test_stand_in_prepares_messages_as_the_model_answering_now(pytestconfig: pytest.Config) -> None:
     messages: list[ModelMessage] = [ModelRequest.user_text_prompt('Hi')]
     stand_in = StandInModel('openai:gpt-5.2', lambda: pytest.fail('no real model here'))
+    guard = pytestconfig.stash[GUARD_KEY]
     assert stand_in.prepare_messages(messages) is messages  # blocked: the request itself fails next
-    state.resolvers.append(lambda name: PreparingModel([]))
-    try:
+    assert guard.caught_blocked() == []  # and preparing is not a request: nothing was blocked
+    with guard.scripting(lambda name: PreparingModel([])):
         assert stand_in.prepare_messages(messages) == [*messages, *messages]
-    finally:
-        state.resolvers.pop()

@@ -7,7 +7,7 @@ import re
 import pytest
 
 # before any in-process pytester run, which drops the modules a run imported once it ends
-import pytest_agentrun.standin  # noqa: F401
+import pytest_agentrun._standin  # noqa: F401
 
 APP = """
 from pydantic_ai import Agent
@@ -281,7 +281,7 @@ def test_raised_exhausted_error_is_reported_once(project: pytest.Pytester) -> No
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         exact(
-            'E       pytest_agentrun.errors.ScriptExhaustedError: '
+            'E       pytest_agentrun.ScriptExhaustedError: '
             "ScriptedModel('openai:gpt-5.2') received request 1, but no scripted turn or rule answers it."
         )
     )

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import ScriptError, ScriptExhaustedError, UnknownToolError, UnusedTurnsError
-from .rules import tool_return
-from .script import RequestInfo, Turn, output, raises, text, thinking, tool_call, turn
+from ._errors import RealRequestBlockedError, ScriptError, ScriptExhaustedError, UnknownToolError, UnusedTurnsError
+from ._rules import tool_return
+from ._script import RequestInfo, Turn, output, raises, text, thinking, tool_call, turn
 
 if TYPE_CHECKING:
-    from .assertions import assert_nodes, assert_tool_calls, assert_usage
-    from .fixture import AgentRunFactory
-    from .model import ScriptedModel, ScriptedRequest
-    from .record import RecordedRun, ToolCallRecord
-    from .snapshot import normalize_messages
-    from .standin import RealRequestBlockedError, StandInModel
+    from ._assertions import assert_nodes, assert_tool_calls, assert_usage
+    from ._fixture import AgentRunFactory
+    from ._model import ScriptedModel, ScriptedRequest
+    from ._runs import RecordedRun, ToolCallRecord
+    from ._snapshot import normalize_messages
+    from ._standin import StandInModel
 
 __all__ = (
     'AgentRunFactory',
@@ -47,17 +47,16 @@ __all__ = (
 )
 
 _LAZY = {
-    'ScriptedModel': 'model',
-    'ScriptedRequest': 'model',
-    'AgentRunFactory': 'fixture',
-    'RecordedRun': 'record',
-    'ToolCallRecord': 'record',
-    'StandInModel': 'standin',
-    'RealRequestBlockedError': 'standin',
-    'assert_nodes': 'assertions',
-    'assert_tool_calls': 'assertions',
-    'assert_usage': 'assertions',
-    'normalize_messages': 'snapshot',
+    'ScriptedModel': '_model',
+    'ScriptedRequest': '_model',
+    'AgentRunFactory': '_fixture',
+    'RecordedRun': '_runs',
+    'ToolCallRecord': '_runs',
+    'StandInModel': '_standin',
+    'assert_nodes': '_assertions',
+    'assert_tool_calls': '_assertions',
+    'assert_usage': '_assertions',
+    'normalize_messages': '_snapshot',
 }
 
 

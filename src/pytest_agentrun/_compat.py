@@ -11,27 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
-from pydantic_ai import agent as _agent
 from pydantic_ai import messages as _messages
 from pydantic_ai import models as _models
 from pydantic_ai import usage as _usage
 from pydantic_ai.settings import ModelSettings
 
 __all__ = (
-    'HAS_CONVERSATION_ID',
-    'HAS_COST',
     'HAS_FINISH_REASON',
-    'HAS_MODEL_ID',
-    'HAS_PREPARE_REQUEST',
-    'HAS_REQUEST_TIMESTAMP',
-    'HAS_RESPONSE_MODEL_ID',
-    'HAS_RUN_ID',
-    'HAS_RUN_STREAM_EVENTS',
-    'PART_END_EVENT',
     'RESPONSE_FIELDS',
     'USAGE_FIELDS',
     'all_messages_json',
@@ -40,11 +29,9 @@ __all__ = (
     'finish_reason',
     'prepare_messages',
     'prepare_request',
-    'run_stream_events',
     'run_usage',
     'stream_events',
     'test_double_flags',
-    'tool_result_part',
     'tool_return_retried',
 )
 
@@ -56,32 +43,6 @@ def _field_names(cls: type) -> frozenset[str]:
 HAS_FINISH_REASON: bool = 'finish_reason' in _field_names(_messages.ModelResponse)
 """`ModelResponse.finish_reason` exists (from 1.1; not in 1.0)."""
 
-HAS_RUN_ID: bool = 'run_id' in _field_names(_messages.ModelRequest)
-"""Messages carry the `run_id` of the run that made them (from 1.15)."""
-
-HAS_CONVERSATION_ID: bool = 'conversation_id' in _field_names(_messages.ModelRequest)
-"""Messages carry a `conversation_id` shared across runs continuing one history (from 1.89)."""
-
-HAS_REQUEST_TIMESTAMP: bool = 'timestamp' in _field_names(_messages.ModelRequest)
-"""`ModelRequest.timestamp` exists (from 1.38)."""
-
-HAS_COST: bool = 'cost' in _field_names(_usage.RequestUsage)
-"""`RequestUsage.cost` exists, priced by genai-prices from the model name (from 2.23)."""
-
-HAS_RESPONSE_MODEL_ID: bool = 'model_id' in _field_names(_messages.ModelResponse)
-"""`ModelResponse.model_id` exists (from 2.64)."""
-
-HAS_MODEL_ID: bool = hasattr(_models.Model, 'model_id')
-"""Models have a `model_id` such as `'openai:gpt-5.2'`."""
-
-HAS_RUN_STREAM_EVENTS: bool = hasattr(_agent.AbstractAgent, 'run_stream_events')
-"""`Agent.run_stream_events` exists."""
-
-HAS_PREPARE_REQUEST: bool = hasattr(_models.Model, 'prepare_request')
-"""Models merge settings and resolve request parameters themselves, in `prepare_request` (not in 1.0)."""
-
-PART_END_EVENT: type[Any] | None = getattr(_messages, 'PartEndEvent', None)
-"""The `PartEndEvent` class, or `None` in releases whose streams do not mark the end of a part."""
 
 RESPONSE_FIELDS: frozenset[str] = _field_names(_messages.ModelResponse)
 """The fields of `ModelResponse` in the installed release (`provider_name`, `finish_reason`, ... where present)."""
@@ -225,32 +186,12 @@ def _plain_run_usage(usage: _usage.RunUsage) -> _usage.RunUsage:
     return _usage.RunUsage(**{f.name: getattr(usage, f.name) for f in dataclasses.fields(_usage.RunUsage) if f.init})
 
 
-def tool_result_part(event: object) -> Any:
-    """The tool return a `FunctionToolResultEvent` carries: `part` in newer releases, `result` in older ones."""
-    part = getattr(event, 'part', None)
-    return part if part is not None else getattr(event, 'result', None)
-
-
 def tool_return_retried(part: object) -> bool:
     """Whether a tool return sends the call back for a retry.
 
     2.x marks it on the return (`outcome='retried'`); 1.x sends a retry prompt instead, and has no such outcome.
     """
     return getattr(part, 'outcome', None) == 'retried'
-
-
-@asynccontextmanager
-async def run_stream_events(agent: Any, *args: Any, **kwargs: Any) -> AsyncGenerator[AsyncIterator[Any], None]:
-    """`agent.run_stream_events(...)` as an async context manager yielding the events, on every release having it.
-
-    Newer releases return an async context manager, older ones the async iterator itself.
-    """
-    stream: Any = agent.run_stream_events(*args, **kwargs)
-    if hasattr(stream, '__aenter__'):
-        async with stream as events:
-            yield events
-    else:
-        yield stream
 
 
 _PREPARE_MESSAGES = getattr(_models.Model, 'prepare_messages', None)

@@ -13,7 +13,7 @@ from typing import Any
 
 from inline_snapshot.plugin import customize
 
-from .snapshot import placeholder_matcher
+from ._snapshot import placeholder_matcher
 
 
 # tryfirst: inline-snapshot's own handler would otherwise write a fresh timestamp as `IsNow()`

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias, Union, cast
 
-from .script import ScriptItem, Turn, to_turn
+from ._script import ScriptItem, Turn, to_turn
 
 __all__ = ('Rule', 'RuleKey', 'ToolReturn', 'build_rules', 'tool_return')
 

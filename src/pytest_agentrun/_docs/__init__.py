@@ -4,11 +4,14 @@ One module per step, in the order a check goes through them:
 
 - `blocks`: find the code blocks of a Markdown file or of a Python file's docstrings;
 - `expected`: find each `print(...)` of an example and the output written under it;
-- `execute`: run an example with its model strings answered by rules, capturing what it prints;
+- `rules`: the rules answering the prompts of examples (the `agentrun_doc_rules` fixture, the rules file);
+- `execute`: run an example with its model strings answered by those rules, capturing what it prints;
 - `compare`: compare printed with expected structurally, and explain a difference;
 - `layout`: lay out printed output the way the doc writes it (for the diff and for updates);
-- `update`: gather the rewrites of a session and write them once, atomically;
-- `items`: the pytest collectors and test items.
+- `update`: turn a difference into an edit of the doc; gather a session's edits and write them once, atomically;
+- `failure`: the failure of a check, whose message is all a report shows;
+- `items`: the pytest collectors and test items;
+- `plugin`: the hooks: collection, the rewrites gathered from reports (also from xdist workers), the summary.
 
 Nothing here imports pydantic-ai at import time.
 """

@@ -10,8 +10,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from .record import RECORDED_NODES
-from .script import ToolCall
+from ._runs import RECORDED_NODES
+from ._script import ToolCall
 
 __all__ = ('assert_nodes', 'assert_tool_calls', 'assert_usage', 'expand_nodes')
 
@@ -220,7 +220,7 @@ def _unordered_problem(wanted: Sequence[tuple[str, Mapping[str, Any] | None]], a
 def _calls_of(run: Any) -> list[Any]:
     if hasattr(run, 'tool_calls'):
         return list(run.tool_calls)
-    from .record import tool_calls_of
+    from ._runs import tool_calls_of
 
     if hasattr(run, 'all_messages'):
         return tool_calls_of(run.all_messages())

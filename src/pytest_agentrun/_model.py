@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, cast
@@ -27,7 +28,7 @@ from pydantic_ai.settings import ModelSettings
 from pydantic_ai.usage import RequestUsage
 
 from . import _compat
-from .errors import (
+from ._errors import (
     ScriptError,
     ScriptExhaustedError,
     UnknownToolError,
@@ -36,8 +37,8 @@ from .errors import (
     unknown_tool_message,
     unused_message,
 )
-from .rules import Rule, build_rules
-from .script import (
+from ._rules import Rule, build_rules
+from ._script import (
     Output,
     RequestInfo,
     ScriptItem,
@@ -51,7 +52,7 @@ from .script import (
     to_turn,
 )
 
-__all__ = ('ScriptedModel', 'ScriptedRequest')
+__all__ = ('ScriptedModel', 'ScriptedRequest', 'collecting_requests')
 
 DEFAULT_CHUNK_WORDS = 3
 """Words per streamed text delta unless the model or the turn says otherwise."""
@@ -96,6 +97,24 @@ class ScriptedRequest:
     def __repr__(self) -> str:
         kind = 'stream' if self.streamed else 'request'
         return f'<ScriptedRequest {self.number} ({kind}) answered by {self.answered_by}>'
+
+
+_collecting: ContextVar[tuple[tuple[ScriptedModel, list[ScriptedRequest]], ...]] = ContextVar(
+    'agentrun_collecting_requests', default=()
+)
+
+
+@contextmanager
+def collecting_requests(model: ScriptedModel, into: list[ScriptedRequest]) -> Generator[None]:
+    """Also put in `into` the requests `model` receives from this context (a run, and the tasks it starts).
+
+    A context variable tells the runs apart: two runs of one model, even concurrent, each get their own.
+    """
+    token = _collecting.set((*_collecting.get(), (model, into)))
+    try:
+        yield
+    finally:
+        _collecting.reset(token)
 
 
 def _prompt_text(content: Any) -> str:
@@ -212,7 +231,7 @@ class ScriptedModel(NamedModel):
         """Build a scripted model.
 
         Args:
-            script: The turns, one per request, in order. See `pytest_agentrun.script` for what a turn can be.
+            script: The turns, one per request, in order. See `pytest_agentrun._script` for what a turn can be.
             rules: Answers chosen by the latest prompt or tool return, used once the script is used up.
             default: The answer to any request that neither the script nor a rule answers.
             model: A model to stand in for, e.g. `'openai:gpt-5.2'`: its name and provider are reported.
@@ -368,18 +387,20 @@ class ScriptedModel(NamedModel):
         response: ModelResponse | None,
         error: BaseException | None = None,
     ) -> None:
-        self.requests.append(
-            ScriptedRequest(
-                number=len(self.requests) + 1,
-                messages=list(messages),
-                settings=settings,
-                parameters=params,
-                streamed=streamed,
-                answered_by=answered_by,
-                response=response,
-                error=error,
-            )
+        request = ScriptedRequest(
+            number=len(self.requests) + 1,
+            messages=list(messages),
+            settings=settings,
+            parameters=params,
+            streamed=streamed,
+            answered_by=answered_by,
+            response=response,
+            error=error,
         )
+        self.requests.append(request)
+        for model, into in _collecting.get():
+            if model is self:
+                into.append(request)
 
     async def _choose(
         self,

@@ -1,5 +1,7 @@
 """Rewriting doc files with what their examples printed: gathered during the session, written once at its end.
 
+`edit_for` turns what one print statement printed into an `Edit` of the doc's lines.
+
 Each example that printed something other than its doc says becomes an `Edit` (a range of the file's lines
 and what replaces them). Edits travel as plain dicts on test reports, so under pytest-xdist they reach the
 controller, which alone writes. At the end of the session each file is written at most once:
@@ -7,21 +9,25 @@ controller, which alone writes. At the end of the session each file is written a
 - only if it is unchanged since its examples were collected (its digest) and the replaced lines are still
   what they were, so a file edited meanwhile is left alone and reported;
 - only inside the rootdir, so an installed library's docstrings are never rewritten;
-- atomically (`pytest_agentrun.files`), with the original's permissions and line endings kept.
+- atomically (`pytest_agentrun._files`), with the original's permissions and line endings kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_agentrun.files import write_atomically
+from pytest_agentrun._files import write_atomically
 
-__all__ = ('Edit', 'Outcome', 'apply_edits')
+from .blocks import CodeBlock
+from .expected import PrintSite
+from .failure import DocCheckFailure
+
+__all__ = ('Edit', 'Outcome', 'apply_edits', 'edit_for')
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,54 @@ class Edit:
             tuple(data['new']),
             str(data['example']),
         )
+
+
+def edit_for(
+    block: CodeBlock, site: PrintSite, laid_out: Sequence[Sequence[str]], file_lines: Sequence[str], path: str
+) -> Edit:
+    """The edit writing `laid_out` (what the print printed, as the doc writes it) under the print `site`.
+
+    `file_lines` are the doc file's lines when collected, `path` how the doc is shown in messages.
+    """
+    expected = site.expected
+    flat = [line for output in laid_out for line in output]
+    indent = site.indent
+    if not laid_out:
+        example_lines: list[str] = []
+    elif all(len(output) == 1 for output in laid_out):
+        example_lines = [f'{indent}#> {line}'.rstrip() for line in flat]
+    else:
+        if expected is not None and expected.kind == 'block':
+            quote = expected.quote
+        else:
+            quote = "'''" if block.qualname or block.path.suffix == '.py' else '"""'
+        example_lines = [
+            f'{indent}{quote}',
+            *(f'{indent}{line}' if line else '' for line in flat),
+            f'{indent}{quote}',
+        ]
+    if block.escaped:
+        if any('"""' in line or "'''" in line for line in flat):
+            raise DocCheckFailure(
+                f'{path}:{block.doc_line(site.line)}: cannot write this output into a docstring: '
+                'it contains triple quotes. Update it by hand.'
+            )
+        example_lines = [line.replace('\\', '\\\\') for line in example_lines]
+    new = tuple(f'{block.indent}{line}' if line else '' for line in example_lines)
+    if expected is not None:
+        start, end = block.doc_line(expected.first_line), block.doc_line(expected.last_line)
+    else:
+        start = block.doc_line(site.end_line) + 1
+        end = start - 1
+    return Edit(
+        path=str(block.path),
+        digest=block.digest,
+        start=start,
+        end=end,
+        old=tuple(file_lines[start - 1 : end]),
+        new=new,
+        example=f'line {block.first_line - 1}',
+    )
 
 
 @dataclass

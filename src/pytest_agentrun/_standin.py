@@ -1,8 +1,8 @@
 """`StandInModel`: what a model string resolves to under pytest-agentrun.
 
-It carries the name (`'openai:gpt-5.2'`) and, at each request, hands the request to the scripted model the
-running test or doc example provides for that name. With none, the request is blocked with an error that
-says how to script or allow it; when real requests are allowed, it goes to the real model.
+It carries the name (`'openai:gpt-5.2'`) and, at each request, hands the request to the model the guard
+chooses: the running test's script, its cassette, or the real model when allowed; otherwise the guard blocks
+the request. Outside a pytest session it is the real model, built on first use.
 """
 
 from __future__ import annotations
@@ -15,30 +15,10 @@ from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models import Model, ModelRequestParameters, StreamedResponse
 from pydantic_ai.settings import ModelSettings
 
-from .errors import ScriptError
-from .intercept import state
-from .model import NamedModel
+from . import _guard
+from ._model import NamedModel
 
-__all__ = ('RealRequestBlockedError', 'StandInModel')
-
-
-class RealRequestBlockedError(ScriptError):
-    """A model named by a string was asked for a response with no script and real requests blocked."""
-
-
-def blocked_message(name: str, test: str | None) -> str:
-    """The message of `RealRequestBlockedError`."""
-    where = f' in {test}' if test else ''
-    return '\n'.join(
-        [
-            f'pytest-agentrun blocked a real request to the model {name!r}{where}.',
-            'Tests must not call a paid model API by accident. Script the model instead:',
-            f'    agentrun.model({name!r}, script=[...])   # with the agentrun fixture',
-            '    agentrun.run(agent, prompt, script=[...])',
-            'or allow real requests: @pytest.mark.agentrun(real_requests=True) on the test, class or module,',
-            'the ini option agentrun_real_requests = true, or --agentrun-real-requests.',
-        ]
-    )
+__all__ = ('StandInModel',)
 
 
 class StandInModel(NamedModel):
@@ -57,27 +37,22 @@ class StandInModel(NamedModel):
         return self._real
 
     def target(self) -> Model:
-        """The model answering now: scripted by the test, its cassette, or real when allowed; else raise."""
+        """The model answering now, as the guard decides; raises `RealRequestBlockedError` if none may."""
         __tracebackhide__ = True
-        scripted = state.resolve(self._name)
-        if scripted is not None:
-            return scripted
-        if state.cassette is not None:
-            return state.cassette(self._name, self.real_model)
-        if state.real_requests:
+        guard = _guard.current()
+        if guard is None:
             return self.real_model()
-        raise RealRequestBlockedError(blocked_message(self._name, state.test_name))
+        return guard.answering(self._name, self.real_model)
 
     def prepare_messages(self, messages: list[ModelMessage], *args: Any, **kwargs: Any) -> list[ModelMessage]:
         """Prepare the messages as the model answering now would (releases that have this step call it first).
 
         With real requests blocked and no script, the messages go on unchanged: the request then fails.
         """
-        try:
-            target = self.target()
-        except RealRequestBlockedError:
+        guard = _guard.current()
+        if guard is not None and not guard.can_answer(self._name):
             return messages
-        return target.prepare_messages(messages, *args, **kwargs)
+        return self.target().prepare_messages(messages, *args, **kwargs)
 
     async def request(
         self,

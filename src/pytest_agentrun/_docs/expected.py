@@ -45,11 +45,6 @@ class Expected:
     positions: tuple[tuple[int, int], ...]
     """For each line of `lines`: the example's line (1-based) and column (0-based) where it starts."""
 
-    @property
-    def text(self) -> str:
-        """The expected output as one string."""
-        return '\n'.join(self.lines)
-
 
 @dataclass(frozen=True)
 class PrintSite:

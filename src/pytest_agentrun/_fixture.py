@@ -8,48 +8,27 @@ scripted turns never used and for script errors the code under test swallowed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Generator, Iterable, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .cassette import MATCH_ASPECTS
-from .errors import ScriptError, UnusedTurnsError
-from .model import ScriptedModel
-from .record import RecordedRun, drive, record_nodes
-from .script import ScriptItem
+from . import _guard
+from ._errors import ScriptError, UnusedTurnsError
+from ._model import ScriptedModel
+from ._options import Options
+from ._runs import RecordedRun, drive, record_nodes
+from ._script import ScriptItem
 
 if TYPE_CHECKING:
     from pydantic_ai import Agent
     from pydantic_ai.models import Model
     from pydantic_ai.run import AgentRun
 
-__all__ = ('AgentRunFactory', 'Options')
-
-
-@dataclass(frozen=True, kw_only=True)
-class Options:
-    """The `agentrun` marker's options, merged closest-first, with the ini and command-line defaults."""
-
-    real_requests: bool = False
-    """Let model strings with no script call the real model."""
-    strict: bool = True
-    """Fail the test at teardown for scripted turns (and recorded requests) never used."""
-    cassette: bool | str = False
-    """Replay model strings with no script from the test's cassette: `True`, or the cassette's file stem."""
-    record: bool = False
-    """Record the cassette against the real models (set by the marker or `--agentrun-record`)."""
-    match_on: tuple[str, ...] = MATCH_ASPECTS
-    """What a replayed request is compared on with the recorded one; `()` replays in order."""
-
-    @property
-    def uses_cassette(self) -> bool:
-        """Whether the test records or replays a cassette."""
-        return bool(self.cassette) or self.record
+__all__ = ('AgentRunFactory',)
 
 
 def _stand_in_name(agent: Agent[Any, Any]) -> str | None:
-    from .standin import StandInModel
+    from ._standin import StandInModel
 
     model = getattr(agent, 'model', None)
     if isinstance(model, StandInModel):
@@ -64,11 +43,14 @@ class AgentRunFactory:
 
     __test__ = False
 
-    def __init__(self, options: Options | None = None, test_name: str | None = None) -> None:
+    def __init__(
+        self, options: Options | None = None, test_name: str | None = None, *, guard: _guard.Guard | None = None
+    ) -> None:
         """Create a factory; the fixture does this once per test."""
         self.options = options or Options()
         """The options in force for the test."""
         self.test_name = test_name
+        self._guard = guard
         self.runs: list[RecordedRun[Any]] = []
         """Every run recorded with `run`, `run_sync` or `iter`, in order."""
         self.models: list[ScriptedModel] = []
@@ -159,7 +141,7 @@ class AgentRunFactory:
         try:
             await drive(agent, prompt, model=model, stream=stream, recorded=recorded, kwargs=run_kwargs)
         except ScriptError as error:
-            self._surfaced.add(id(error))
+            self._surfaced_error(error)
             raise
         return recorded
 
@@ -214,15 +196,39 @@ class AgentRunFactory:
         try:
             if model is not None:
                 run_kwargs = {**run_kwargs, 'model': model}
-            async with agent.iter(prompt, **run_kwargs) as agent_run:
-                record_nodes(agent_run, recorded.nodes)
-                try:
-                    yield agent_run
-                finally:
-                    recorded.result = agent_run.result
+            with recorded.collecting():
+                async with agent.iter(prompt, **run_kwargs) as agent_run:
+                    record_nodes(agent_run, recorded.nodes)
+                    try:
+                        yield agent_run
+                    finally:
+                        recorded.result = agent_run.result
         except ScriptError as error:
-            self._surfaced.add(id(error))
+            self._surfaced_error(error)
             raise
+
+    @contextmanager
+    def expect_blocked(self) -> Generator[None]:
+        """Real requests blocked inside the block are expected: not reported at teardown if the code caught them.
+
+        ```python
+        with agentrun.expect_blocked():
+            assert answer_or_fallback('Hi') == 'Sorry, try later.'
+        ```
+        """
+        guard = self._guard or _guard.current()
+        if guard is None:
+            yield
+            return
+        with guard.expecting_blocked():
+            yield
+
+    def _surfaced_error(self, error: ScriptError) -> None:
+        """A script error reached the test through `run`, `run_sync` or `iter`: it is the test's to handle."""
+        self._surfaced.add(id(error))
+        guard = self._guard or _guard.current()
+        if guard is not None:
+            guard.saw(error)
 
     @property
     def last(self) -> RecordedRun[Any]:

@@ -168,7 +168,7 @@ async def _await(awaitable: Any) -> Any:
 
 def doc_model_resolver(rules: Mapping[Any, Any] | Sequence[tuple[Any, Any]], advice: str) -> Callable[[str], Any]:
     """A resolver giving each model string its own scripted model answering by `rules` (one per string)."""
-    from pytest_agentrun.model import ScriptedModel
+    from pytest_agentrun._model import ScriptedModel
 
     models: dict[str, Any] = {}
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import _compat
-from .model import ScriptedModel, ScriptedRequest
+from ._model import ScriptedModel, ScriptedRequest, collecting_requests
 
 if TYPE_CHECKING:
     from pydantic_ai import Agent
@@ -107,6 +108,7 @@ class RecordedRun(Generic[OutputT]):
     """The run's result, once it finished."""
     model: ScriptedModel | None = None
     """The scripted model that answered, with the requests it received."""
+    _requests: list[ScriptedRequest] = field(default_factory=list['ScriptedRequest'])
 
     @property
     def output(self) -> OutputT:
@@ -150,8 +152,14 @@ class RecordedRun(Generic[OutputT]):
 
     @property
     def requests(self) -> list[ScriptedRequest]:
-        """The requests the scripted model received during this run."""
-        return list(self.model.requests) if self.model is not None else []
+        """The requests the scripted model received during this run (not those of other runs of the model)."""
+        return list(self._requests)
+
+    def collecting(self) -> AbstractContextManager[None, bool | None]:
+        """While the run goes on: keep the requests its scripted model receives in this context."""
+        if self.model is None:
+            return nullcontext()
+        return collecting_requests(self.model, self._requests)
 
     def __repr__(self) -> str:
         nodes = ' -> '.join(n.removesuffix('Node') for n in self.node_names) or 'no nodes'
@@ -174,10 +182,17 @@ async def drive(
     kwargs: dict[str, Any],
 ) -> None:
     """Run `agent` node by node with `next()`, as `agent.run` does, filling `recorded` as it goes."""
-    from pydantic_graph import End
-
     if model is not None:
         kwargs = {**kwargs, 'model': model}
+    with recorded.collecting():
+        await _drive(agent, prompt, stream=stream, recorded=recorded, kwargs=kwargs)
+
+
+async def _drive(
+    agent: Agent[Any, Any], prompt: Any, *, stream: bool, recorded: RecordedRun[Any], kwargs: dict[str, Any]
+) -> None:
+    from pydantic_graph import End
+
     async with agent.iter(prompt, **kwargs) as agent_run:
         node: Any = agent_run.next_node
         recorded.nodes.append(node)

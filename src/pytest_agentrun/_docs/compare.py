@@ -1,4 +1,4 @@
-"""Comparing printed output with the output a doc writes, structurally.
+"""Comparing printed output with the output a doc writes, structurally, and explaining a difference.
 
 Both sides are split into tokens (strings, numbers, names, `...`, punctuation); whitespace, line breaks
 and a comma right before a closing bracket are not tokens, so any formatter's layout compares equal.
@@ -12,11 +12,17 @@ Strings compare by value, so `'a'` equals `"a"`. In the doc's text:
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ('Mismatch', 'Token', 'compare', 'tokenize')
+from .blocks import CodeBlock
+from .expected import Expected, PrintSite
+
+__all__ = ('UPDATE_FLAG', 'Mismatch', 'Token', 'compare', 'explain', 'tokenize')
+
+UPDATE_FLAG = '--agentrun-update-docs'
 
 _TOKEN = re.compile(
     r"""
@@ -139,3 +145,86 @@ def compare(expected: Sequence[Token], actual: Sequence[Token]) -> Mismatch | No
     if len(actual) in positions:
         return None
     return Mismatch(len(expected), max(positions))
+
+
+# --- explaining a difference ---------------------------------------------------------------------------
+
+
+def explain(
+    *,
+    block: CodeBlock,
+    path: str,
+    site: PrintSite,
+    printed: bool,
+    laid_out: Sequence[Sequence[str]],
+    mismatch: Mismatch,
+    expected_tokens: Sequence[Token],
+    actual_tokens: Sequence[Token],
+) -> str:
+    """The failure of a print whose output differs from the doc: where they first part, and a diff.
+
+    `path` is how the doc is shown, `printed` whether the print ran at all, `laid_out` its output as the doc
+    would write it; the line numbers are the doc's.
+    """
+    print_line = block.doc_line(site.line)
+    expected = site.expected
+    if expected is None:
+        head = f'{path}:{print_line}: print(...) printed output the doc does not show'
+    elif not printed:
+        head = f'{path}:{print_line}: the doc shows output under this print(...), but it never printed'
+    else:
+        head = f'{path}:{print_line}: printed output differs from the doc'
+    lines = [head]
+    if expected is not None and printed:
+        lines.append(_first_difference(block, path, expected, mismatch, expected_tokens, actual_tokens))
+    lines.append(f"  diff (- the doc at {path}, + printed; numbers are the doc's lines):")
+    lines.extend(_diff(block, expected, [line for output in laid_out for line in output]))
+    lines.append(f"Run pytest with {UPDATE_FLAG} to rewrite the doc's output with what was printed.")
+    return '\n'.join(lines)
+
+
+def _doc_position(block: CodeBlock, token: Token, expected: Expected) -> tuple[int, int]:
+    line, column = expected.positions[token.line]
+    return block.doc_line(line), len(block.indent) + column + token.column + 1
+
+
+def _first_difference(
+    block: CodeBlock,
+    path: str,
+    expected: Expected,
+    mismatch: Mismatch,
+    expected_tokens: Sequence[Token],
+    actual_tokens: Sequence[Token],
+) -> str:
+    shown = (
+        repr(actual_tokens[mismatch.actual_index].text)
+        if mismatch.actual_index < len(actual_tokens)
+        else 'nothing more'
+    )
+    if mismatch.expected_index < len(expected_tokens):
+        token = expected_tokens[mismatch.expected_index]
+        line, column = _doc_position(block, token, expected)
+        return f'  first difference at {path}:{line}:{column}: the doc has {token.text!r}, the output has {shown}'
+    last = expected.positions[-1][0] if expected.positions else expected.first_line
+    return (
+        f"  first difference after {path}:{block.doc_line(last)}: the doc's output ends, "
+        f'the output goes on with {shown}'
+    )
+
+
+def _diff(block: CodeBlock, expected: Expected | None, actual_lines: list[str]) -> list[str]:
+    expected_lines: list[str] = list(expected.lines) if expected is not None else []
+    numbers = [block.doc_line(p[0]) for p in expected.positions] if expected is not None else []
+    width = len(str(max(numbers, default=0)))
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(a=expected_lines, b=actual_lines, autojunk=False)
+    for group in matcher.get_grouped_opcodes(3):
+        for tag, i1, i2, j1, j2 in group:
+            if tag in ('equal', 'replace', 'delete'):
+                mark = ' ' if tag == 'equal' else '-'
+                out.extend(f'  {mark} {numbers[i]:>{width}}  {expected_lines[i]}' for i in range(i1, i2))
+            if tag in ('replace', 'insert'):
+                out.extend(f'  + {"":>{width}}  {actual_lines[j]}' for j in range(j1, j2))
+    if not out:
+        out.append('  (the same text: the difference is in a placeholder, e.g. a "..." standing for a string)')
+    return out

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 __all__ = (
+    'RealRequestBlockedError',
     'ScriptError',
     'ScriptExhaustedError',
     'UnknownToolError',
@@ -25,17 +26,59 @@ class ScriptError(AssertionError):
     around a model call still sees it re-raised at teardown by the fixtures.
     """
 
+    __module__ = 'pytest_agentrun'
+
 
 class ScriptExhaustedError(ScriptError):
     """A request came that no scripted turn, rule or default answers."""
+
+    __module__ = 'pytest_agentrun'
 
 
 class UnknownToolError(ScriptError):
     """A scripted turn calls a tool the agent does not offer in that request."""
 
+    __module__ = 'pytest_agentrun'
+
 
 class UnusedTurnsError(ScriptError):
     """Scripted turns were never used: the agent made fewer requests than the script expects."""
+
+    __module__ = 'pytest_agentrun'
+
+
+class RealRequestBlockedError(ScriptError):
+    """A model was asked for a response with no script, no cassette and real requests blocked."""
+
+    __module__ = 'pytest_agentrun'
+
+
+def blocked_message(name: str, test: str | None) -> str:
+    """The message of `RealRequestBlockedError`."""
+    where = f' in {test}' if test else ''
+    return '\n'.join(
+        [
+            f'pytest-agentrun blocked a real request to the model {name!r}{where}.',
+            'Tests must not call a paid model API by accident. Script the model instead:',
+            f'    agentrun.model({name!r}, script=[...])   # with the agentrun fixture',
+            '    agentrun.run(agent, prompt, script=[...])',
+            'or allow real requests: @pytest.mark.agentrun(real_requests=True) on the test, class or module,',
+            'the ini option agentrun_real_requests = true, or --agentrun-real-requests.',
+        ]
+    )
+
+
+def caught_blocked_message(error: RealRequestBlockedError) -> str:
+    """The teardown failure for a blocked request whose error the code under test caught."""
+    first, _, rest = str(error).partition('\n')
+    return '\n'.join(
+        [
+            f'{first.removesuffix(".")}, and the code under test caught the error: the test went on without '
+            "the model's answer.",
+            rest,
+            'If the test expects the request to be blocked, make it inside `with agentrun.expect_blocked():`.',
+        ]
+    )
 
 
 def _clip(text: str, limit: int) -> str:

@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ('shown_path', 'write_atomically')
+__all__ = ('display_path', 'write_atomically')
 
 
 def _new_file_mode() -> int:
@@ -40,7 +40,7 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def shown_path(path: Path | str, root: Path) -> str:
+def display_path(path: Path | str, root: Path) -> str:
     """`path` as messages show it: relative to the rootdir when inside it, else as it is."""
     try:
         return str(Path(path).relative_to(root))

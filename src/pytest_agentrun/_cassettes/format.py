@@ -1,0 +1,501 @@
+"""The cassette file: where it lives, and its format, written, read and validated here and nowhere else.
+
+A cassette holds what a real model answered during one test, so the test can replay it offline. Writing
+turns responses and stream events into the format's plain data (`encode_response`, `encode_event`,
+`dump_cassette`); reading checks a file down to each response and delta and rebuilds them (`read_cassette`),
+raising `CassetteFormatError` with the JSON path of the first problem.
+
+The format (version 1), as JSON with sorted keys, two-space indents and a final newline:
+
+```json
+{
+  "runs": [
+    {
+      "model": "openai:gpt-5.2",
+      "requests": [
+        {
+          "request": {"history": 0, "instructions": null, "output_tools": [], "parts": [...], "tools": [...]},
+          "response": {"finish_reason": "stop", "model_name": "...", "parts": [...], "usage": {...}},
+          "stream": [{"part": 0, "text": "The capital"}, {"part": 0, "text": " is Paris."}]
+        }
+      ]
+    }
+  ],
+  "version": 1
+}
+```
+
+A run is one agent run against one model, in the order they happened. `request` summarises what was asked
+(the parts of the latest request, how many messages came before it, the instructions and the tools offered)
+and is what a replayed request is compared with; `response` is the answer; `stream` (streamed requests
+only) is every delta as it came, one per line. Nothing in it depends on the clock, the network or the
+provider's random ids: tool-call ids become `call_1`, `call_2`, ... in order of appearance.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import pydantic
+from pydantic_ai.messages import (
+    ModelResponse,
+    ModelResponsePart,
+    ModelResponseStreamEvent,
+    PartDeltaEvent,
+    PartStartEvent,
+    TextPart,
+    TextPartDelta,
+    ThinkingPart,
+    ThinkingPartDelta,
+    ToolCallPart,
+    ToolCallPartDelta,
+)
+from pydantic_ai.usage import RequestUsage
+
+from pytest_agentrun import _compat
+
+__all__ = (
+    'FORMAT_VERSION',
+    'CallIds',
+    'CassetteFormatError',
+    'Chunk',
+    'Entry',
+    'cassette_path',
+    'decode_part',
+    'dump_cassette',
+    'encode_event',
+    'encode_response',
+    'file_stem',
+    'read_cassette',
+)
+
+FORMAT_VERSION = 1
+"""The cassette format this release writes, and the newest it reads."""
+
+CASSETTE_DIR = 'cassettes'
+
+_SAFE = re.compile(r'[^A-Za-z0-9_.\-\[\]]')
+
+Chunk = dict[str, Any]
+"""One stream delta as the cassette keeps it: `{"part": 0, "text": "Hel"}`."""
+
+
+class CassetteFormatError(ValueError):
+    """A cassette file that cannot be read: not JSON, not a cassette, or from a newer format."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f'{path}: {problem}')
+        self.problem = problem
+        """What is wrong with the file."""
+
+
+# --- where cassettes live -------------------------------------------------------------------------------
+
+
+def file_stem(test_name: str) -> str:
+    """A file name for a test name: `test_x[Paris-1]` stays; other characters become `_`, plus a short hash.
+
+    The hash keeps two names apart that differ only in characters replaced (`[a b]` and `[a/b]`).
+    """
+    safe = _SAFE.sub('_', test_name)
+    if safe == test_name:
+        return safe
+    import hashlib
+
+    return f'{safe}-{hashlib.sha1(test_name.encode()).hexdigest()[:8]}'
+
+
+def cassette_path(module: Path, test_name: str, name: str | None = None) -> Path:
+    """`<module dir>/cassettes/<module stem>/<test name>.json`, or `<name>.json` there when the test names it."""
+    stem = file_stem(name if name is not None else test_name)
+    return module.parent / CASSETTE_DIR / module.stem / f'{stem}.json'
+
+
+# --- writing --------------------------------------------------------------------------------------------
+
+
+def _dump(value: Any, indent: str, inline: bool) -> str:
+    if inline or not isinstance(value, (dict, list)) or not value:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(', ', ': '))
+    inner = indent + '  '
+    if isinstance(value, dict):
+        mapping = cast('dict[str, Any]', value)
+        items = [
+            f'{inner}{json.dumps(key, ensure_ascii=False)}: {_dump(mapping[key], inner, False)}'
+            if key != 'stream'
+            else f'{inner}"stream": {_dump_lines(mapping[key], inner)}'
+            for key in sorted(mapping)
+        ]
+        return '{\n' + ',\n'.join(items) + '\n' + indent + '}'
+    items = [f'{inner}{_dump(item, inner, False)}' for item in cast('list[Any]', value)]
+    return '[\n' + ',\n'.join(items) + '\n' + indent + ']'
+
+
+def _dump_lines(values: Any, indent: str) -> str:
+    """A list with one compact item per line: a stream's deltas read like the stream."""
+    if not isinstance(values, list) or not values:
+        return _dump(values, indent, True)
+    inner = indent + '  '
+    return (
+        '[\n' + ',\n'.join(f'{inner}{_dump(v, inner, True)}' for v in cast('list[Any]', values)) + '\n' + indent + ']'
+    )
+
+
+def dump_cassette(runs: Sequence[Mapping[str, Any]]) -> str:
+    """The text of a cassette holding `runs`: the same runs always give the same bytes."""
+    return _dump({'runs': list(runs), 'version': FORMAT_VERSION}, '', False) + '\n'
+
+
+class CallIds:
+    """Replaces the provider's tool-call ids by `call_1`, `call_2`, ... in order of appearance."""
+
+    def __init__(self) -> None:
+        self._map: dict[str, str] = {}
+
+    def __call__(self, raw: str | None) -> str | None:
+        if raw is None:
+            return None
+        if raw not in self._map:
+            self._map[raw] = f'call_{len(self._map) + 1}'
+        return self._map[raw]
+
+
+@functools.cache
+def _part_adapter() -> pydantic.TypeAdapter[Any]:
+    return pydantic.TypeAdapter(ModelResponsePart)
+
+
+def _encode_part(part: ModelResponsePart, ids: CallIds) -> dict[str, Any]:
+    if isinstance(part, TextPart):
+        return {'kind': 'text', 'content': part.content}
+    if isinstance(part, ThinkingPart):
+        data: dict[str, Any] = {'kind': 'thinking', 'content': part.content}
+        if part.signature is not None:
+            data['signature'] = part.signature
+        return data
+    if type(part) is ToolCallPart:
+        return {
+            'kind': 'tool-call',
+            'tool_name': part.tool_name,
+            'args': part.args if part.args is not None else {},
+            'tool_call_id': ids(part.tool_call_id),
+        }
+    # Parts with no delta form (native tool calls and returns, files): pydantic-ai's own schema, minus ids.
+    dumped = cast('dict[str, Any]', _part_adapter().dump_python(part, mode='json'))
+    dumped.pop('id', None)
+    dumped.pop('timestamp', None)
+    if isinstance(dumped.get('tool_call_id'), str):
+        dumped['tool_call_id'] = ids(dumped['tool_call_id'])
+    return {'kind': part.part_kind, 'data': dumped}
+
+
+def _encode_usage(usage: RequestUsage) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name in sorted(_compat.USAGE_FIELDS):
+        value = getattr(usage, name, 0)
+        if isinstance(value, int) and not isinstance(value, bool) and value:
+            data[name] = value
+    details = getattr(usage, 'details', None)
+    if details:
+        data['details'] = dict(sorted(cast('dict[str, int]', details).items()))
+    return data
+
+
+def encode_response(response: ModelResponse, ids: CallIds) -> dict[str, Any]:
+    """A response as the cassette keeps it: parts, usage, finish reason and model name; no time or ids."""
+    data: dict[str, Any] = {'parts': [_encode_part(p, ids) for p in response.parts]}
+    if response.model_name:
+        data['model_name'] = response.model_name
+    for name in ('provider_name', 'finish_reason'):
+        value = getattr(response, name, None)
+        if value is not None:
+            data[name] = value
+    usage = _encode_usage(response.usage)
+    if usage:
+        data['usage'] = usage
+    return data
+
+
+def encode_event(event: ModelResponseStreamEvent, ids: CallIds) -> Chunk | None:
+    """A stream event as a cassette delta; `None` for events the stream makes up itself (part ends)."""
+    if isinstance(event, PartStartEvent):
+        part = event.part
+        if isinstance(part, TextPart):
+            return {'part': event.index, 'text': part.content}
+        if isinstance(part, ThinkingPart):
+            chunk: Chunk = {'part': event.index, 'thinking': part.content}
+            if part.signature is not None:
+                chunk['signature'] = part.signature
+            return chunk
+        if type(part) is ToolCallPart:
+            chunk = {'part': event.index, 'tool_name': part.tool_name, 'tool_call_id': ids(part.tool_call_id)}
+            if part.args is not None:
+                chunk['args'] = part.args
+            return chunk
+        return {'part': event.index, 'whole': _encode_part(part, ids)}
+    if isinstance(event, PartDeltaEvent):
+        delta = event.delta
+        chunk = {'part': event.index}
+        if isinstance(delta, TextPartDelta):
+            chunk['text'] = delta.content_delta
+        elif isinstance(delta, ThinkingPartDelta):
+            if delta.content_delta is not None:
+                chunk['thinking'] = delta.content_delta
+            if delta.signature_delta is not None:
+                chunk['signature'] = delta.signature_delta
+        elif isinstance(delta, ToolCallPartDelta):  # pyright: ignore[reportUnnecessaryIsInstance]
+            for key, value in (
+                ('tool_name', delta.tool_name_delta),
+                ('args', delta.args_delta),
+                ('tool_call_id', ids(delta.tool_call_id)),
+            ):
+                if value is not None:
+                    chunk[key] = value
+        return chunk if len(chunk) > 1 else None
+    return None
+
+
+# --- reading --------------------------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class Entry:
+    """One recorded request and its answer, as read from a cassette."""
+
+    model: str
+    """The model name it was recorded for."""
+    run: int
+    """The run it belongs to (from 0)."""
+    number: int
+    """Its number within the run (from 1)."""
+    summary: dict[str, Any]
+    """What was asked, as `summary.summarize_request` gives it."""
+    response: ModelResponse
+    """The recorded answer."""
+    chunks: list[Chunk]
+    """The stream deltas: as recorded, or each part in one piece for a request recorded without streaming."""
+    used: bool = False
+    """Whether a replayed request took it."""
+
+    @property
+    def where(self) -> str:
+        """How messages name it: `run 1, request 2`."""
+        return f'run {self.run + 1}, request {self.number}'
+
+
+def read_cassette(path: Path) -> list[Entry]:
+    """The recorded requests of the cassette at `path`, in order, checked down to each response and delta.
+
+    Raises `CassetteFormatError` naming what is wrong and where; `FileNotFoundError` if there is no file.
+    """
+    return _entries(_runs(path), path)
+
+
+def _runs(path: Path) -> list[dict[str, Any]]:
+    """The runs of the cassette at `path`, checked down to the shape of each response and delta."""
+    try:
+        text = path.read_text(encoding='utf-8')
+    except UnicodeDecodeError as error:
+        raise CassetteFormatError(path, f'not UTF-8 text ({error.reason} at byte {error.start})') from None
+    if not text.strip():
+        raise CassetteFormatError(path, 'the file is empty')
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CassetteFormatError(
+            path,
+            f'not valid JSON: {error.msg} at line {error.lineno}, column {error.colno} '
+            '(is the file truncated, or was it edited by hand?)',
+        ) from None
+    if not isinstance(data, dict):
+        raise CassetteFormatError(path, f'expected a JSON object with "version" and "runs", got {_kind(data)}')
+    document = cast('dict[str, Any]', data)
+    version = document.get('version')
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise CassetteFormatError(path, f'"version" must be a positive integer, got {version!r}')
+    if version > FORMAT_VERSION:
+        raise CassetteFormatError(
+            path,
+            f'the cassette is in format version {version}, but this pytest-agentrun reads versions up to '
+            f'{FORMAT_VERSION}; upgrade pytest-agentrun, or re-record the cassette',
+        )
+    runs = _list(document.get('runs'), 'runs', path)
+    for r, run in enumerate(runs):
+        where = f'runs[{r}]'
+        run = _dict(run, where, path)
+        if not isinstance(run.get('model'), str) or not run['model']:
+            raise CassetteFormatError(path, f'{where}.model must be a model name, got {run.get("model")!r}')
+        for q, entry in enumerate(_list(run.get('requests'), f'{where}.requests', path)):
+            here = f'{where}.requests[{q}]'
+            entry = _dict(entry, here, path)
+            _dict(entry.get('request'), f'{here}.request', path)
+            response = _dict(entry.get('response'), f'{here}.response', path)
+            for p, part in enumerate(_list(response.get('parts'), f'{here}.response.parts', path)):
+                _dict(part, f'{here}.response.parts[{p}]', path)
+            if 'stream' in entry:
+                for d, delta in enumerate(_list(entry['stream'], f'{here}.stream', path)):
+                    delta = _dict(delta, f'{here}.stream[{d}]', path)
+                    index = delta.get('part')
+                    if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+                        raise CassetteFormatError(
+                            path, f'{here}.stream[{d}].part must be a part index (0, 1, ...), got {index!r}'
+                        )
+    return cast('list[dict[str, Any]]', runs)
+
+
+def _kind(value: object) -> str:
+    names: dict[type, str] = {dict: 'an object', list: 'a list', str: 'a string'}
+    return names.get(type(value), type(value).__name__)
+
+
+def _list(value: object, where: str, path: Path) -> list[Any]:
+    if not isinstance(value, list):
+        raise CassetteFormatError(path, f'{where} must be a list, got {_kind(value)}')
+    return cast('list[Any]', value)
+
+
+def _dict(value: object, where: str, path: Path) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise CassetteFormatError(path, f'{where} must be an object, got {_kind(value)}')
+    return cast('dict[str, Any]', value)
+
+
+class _EntryProblem(Exception):
+    """A problem in one cassette entry, with where it is."""
+
+
+def _field(
+    data: Mapping[str, Any], key: str, types: type | tuple[type, ...], where: str, *, optional: bool = False
+) -> Any:
+    if key not in data:
+        if optional:
+            return None
+        raise _EntryProblem(f'{where} has no {key!r}')
+    value = data[key]
+    if not isinstance(value, types) or isinstance(value, bool):
+        names = ' or '.join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
+        raise _EntryProblem(f'{where}.{key} must be {names}, got {value!r}')
+    return value
+
+
+def decode_part(data: Mapping[str, Any], where: str) -> ModelResponsePart:
+    kind = data.get('kind')
+    if kind == 'text':
+        return TextPart(_field(data, 'content', str, where))
+    if kind == 'thinking':
+        return ThinkingPart(
+            _field(data, 'content', str, where), signature=_field(data, 'signature', str, where, optional=True)
+        )
+    if kind == 'tool-call':
+        return ToolCallPart(
+            _field(data, 'tool_name', str, where),
+            _field(data, 'args', (str, dict), where),
+            tool_call_id=_field(data, 'tool_call_id', str, where),
+        )
+    raw = data.get('data')
+    if not isinstance(kind, str) or not isinstance(raw, dict):
+        raise _EntryProblem(
+            f"{where}.kind must be 'text', 'tool-call', 'thinking' or another part kind with 'data', got {kind!r}"
+        )
+    try:
+        return cast(ModelResponsePart, _part_adapter().validate_python(raw))
+    except pydantic.ValidationError as error:
+        raise _EntryProblem(f'{where}.data is not a {kind!r} part: {error.errors()[0]["msg"]}') from None
+
+
+def _decode_usage(data: Any, where: str) -> RequestUsage:
+    if data is None:
+        return RequestUsage()
+    if not isinstance(data, dict):
+        raise _EntryProblem(f'{where} must be an object of token counters, got {data!r}')
+    counters = dict(cast('dict[str, Any]', data))
+    details = counters.pop('details', None)
+    unknown = sorted(set(counters) - _compat.USAGE_FIELDS)
+    if unknown:
+        raise _EntryProblem(f'{where} has counters the installed pydantic-ai does not know: {", ".join(unknown)}')
+    for name, value in [*counters.items(), *(cast('dict[str, Any]', details or {})).items()]:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise _EntryProblem(f'{where}.{name} must be a non-negative integer, got {value!r}')
+    usage = RequestUsage(**counters)
+    if details:
+        usage.details = dict(details)
+    return usage
+
+
+def decode_response(data: Mapping[str, Any], where: str) -> ModelResponse:
+    """Rebuild a recorded response (raising `_EntryProblem` for what does not fit)."""
+    parts = [decode_part(cast('dict[str, Any]', p), f'{where}.parts[{i}]') for i, p in enumerate(data['parts'])]
+    extra: dict[str, Any] = {}
+    for name in ('provider_name', 'finish_reason'):
+        value = _field(data, name, str, where, optional=True)
+        if value is not None and name in _compat.RESPONSE_FIELDS:
+            extra[name] = value
+    return ModelResponse(
+        parts=parts,
+        model_name=_field(data, 'model_name', str, where, optional=True),
+        usage=_decode_usage(data.get('usage'), f'{where}.usage'),
+        **extra,
+    )
+
+
+def _check_chunk(chunk: Mapping[str, Any], where: str) -> None:
+    for key, types in (('text', str), ('thinking', str), ('signature', str), ('tool_name', str), ('tool_call_id', str)):
+        _field(chunk, key, types, where, optional=True)
+    _field(chunk, 'args', (str, dict), where, optional=True)
+    whole = _field(chunk, 'whole', dict, where, optional=True)
+    if whole is not None:
+        decode_part(whole, f'{where}.whole')
+    if not set(chunk) - {'part'}:
+        raise _EntryProblem(f'{where} holds no delta')
+
+
+def _chunks_of(response: ModelResponse, data: Mapping[str, Any]) -> list[Chunk]:
+    """The deltas of a response recorded without streaming: each part in one piece."""
+    chunks: list[Chunk] = []
+    for index, (part, raw) in enumerate(zip(response.parts, data['parts'], strict=True)):
+        if isinstance(part, TextPart):
+            chunks.append({'part': index, 'text': part.content})
+        elif isinstance(part, ThinkingPart):
+            chunk: Chunk = {'part': index, 'thinking': part.content}
+            if part.signature is not None:
+                chunk['signature'] = part.signature
+            chunks.append(chunk)
+        elif type(part) is ToolCallPart:
+            chunks.append(
+                {'part': index, 'tool_name': part.tool_name, 'args': part.args, 'tool_call_id': part.tool_call_id}
+            )
+        else:
+            chunks.append({'part': index, 'whole': raw})
+    return chunks
+
+
+def _entries(runs: list[dict[str, Any]], path: Path) -> list[Entry]:
+    entries: list[Entry] = []
+    for r, run in enumerate(runs):
+        for q, entry in enumerate(cast('list[dict[str, Any]]', run['requests'])):
+            where = f'runs[{r}].requests[{q}]'
+            try:
+                response = decode_response(entry['response'], f'{where}.response')
+                stream = cast('list[Chunk] | None', entry.get('stream'))
+                if stream is not None:
+                    for d, chunk in enumerate(stream):
+                        _check_chunk(chunk, f'{where}.stream[{d}]')
+            except _EntryProblem as error:
+                raise CassetteFormatError(path, str(error)) from None
+            entries.append(
+                Entry(
+                    model=run['model'],
+                    run=r,
+                    number=q + 1,
+                    summary=entry['request'],
+                    response=response,
+                    chunks=stream if stream is not None else _chunks_of(response, entry['response']),
+                )
+            )
+    return entries

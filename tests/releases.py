@@ -1,0 +1,69 @@
+"""What the tests need to know of the installed pydantic-ai release: features to skip on, and readers of what differs.
+
+The package's own release differences live in `pytest_agentrun._compat`; these are the ones only tests ask about.
+Each is detected by feature, not by version number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from pydantic_ai import agent as _agent
+from pydantic_ai import messages as _messages
+from pydantic_ai import models as _models
+from pydantic_ai import usage as _usage
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+HAS_CONVERSATION_ID: bool = 'conversation_id' in _field_names(_messages.ModelRequest)
+"""Messages carry a `conversation_id` shared across runs continuing one history (from 1.89)."""
+
+HAS_COST: bool = 'cost' in _field_names(_usage.RequestUsage)
+"""`RequestUsage.cost` exists, priced by genai-prices from the model name (from 2.23)."""
+
+HAS_MODEL_ID: bool = hasattr(_models.Model, 'model_id')
+"""Models have a `model_id` such as `'openai:gpt-5.2'`."""
+
+HAS_PREPARE_REQUEST: bool = hasattr(_models.Model, 'prepare_request')
+"""Models merge settings and resolve request parameters themselves, in `prepare_request` (not in 1.0)."""
+
+HAS_REQUEST_TIMESTAMP: bool = 'timestamp' in _field_names(_messages.ModelRequest)
+"""`ModelRequest.timestamp` exists (from 1.38)."""
+
+HAS_RESPONSE_MODEL_ID: bool = 'model_id' in _field_names(_messages.ModelResponse)
+"""`ModelResponse.model_id` exists (from 2.64)."""
+
+HAS_RUN_ID: bool = 'run_id' in _field_names(_messages.ModelRequest)
+"""Messages carry the `run_id` of the run that made them (from 1.15)."""
+
+HAS_RUN_STREAM_EVENTS: bool = hasattr(_agent.AbstractAgent, 'run_stream_events')
+"""`Agent.run_stream_events` exists."""
+
+PART_END_EVENT: type[Any] | None = getattr(_messages, 'PartEndEvent', None)
+"""The `PartEndEvent` class, or `None` in releases whose streams do not mark the end of a part."""
+
+
+def tool_result_part(event: object) -> Any:
+    """The tool return a `FunctionToolResultEvent` carries: `part` in newer releases, `result` in older ones."""
+    part = getattr(event, 'part', None)
+    return part if part is not None else getattr(event, 'result', None)
+
+
+@asynccontextmanager
+async def run_stream_events(agent: Any, *args: Any, **kwargs: Any) -> AsyncGenerator[AsyncIterator[Any], None]:
+    """`agent.run_stream_events(...)` as an async context manager yielding the events, on every release having it.
+
+    Newer releases return an async context manager, older ones the async iterator itself.
+    """
+    stream: Any = agent.run_stream_events(*args, **kwargs)
+    if hasattr(stream, '__aenter__'):
+        async with stream as events:
+            yield events
+    else:
+        yield stream
