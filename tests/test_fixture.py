@@ -488,3 +488,30 @@ async def test_200_concurrent_runs_keep_scripts_and_records_apart(agentrun: Agen
         assert run.requests[1].response is not None
         assert run.requests[1].response.parts == [TextPart(f'answer {i}')]
         assert (len(run.events) > 0) == (i % 2 == 0)
+
+
+@pytest.mark.anyio
+async def test_runs_of_one_shared_model_each_have_their_own_requests(agentrun: AgentRunFactory) -> None:
+    agent = Agent('openai:gpt-5.2')
+    shared = agentrun.model('openai:gpt-5.2', rules={re.compile('question'): 'an answer'})
+    first = await agentrun.run(agent, 'question 1')
+    second = await agentrun.run(agent, 'question 2')
+    assert [r.prompt for r in first.requests] == ['question 1']
+    assert [r.prompt for r in second.requests] == ['question 2']
+
+    async def one(i: int) -> RecordedRun[Any]:
+        await anyio.sleep(0.001 * (i % 3))
+        return await agentrun.run(agent, f'question {i}', stream=i % 2 == 0)
+
+    concurrent: list[RecordedRun[Any]] = []
+
+    async def keep(i: int) -> None:
+        concurrent.append(await one(i))
+
+    async with anyio.create_task_group() as tg:
+        for i in range(100):
+            tg.start_soon(keep, i)
+    assert len(shared.requests) == 102
+    assert sorted(len(run.requests) for run in concurrent) == [1] * 100
+    assert all(run.requests[0].prompt == run.prompt for run in concurrent)
+    assert all(run.requests[0].streamed == (int(run.prompt.split()[1]) % 2 == 0) for run in concurrent)

@@ -456,3 +456,112 @@ def test_import_blocked_error_first(pytester: pytest.Pytester, name: str) -> Non
     )
     result = pytester.runpytest_subprocess('-p', 'no:cacheprovider')  # a fresh process: pydantic-ai not imported
     result.assert_outcomes(passed=1)
+
+
+# --- blocked requests the code under test catches ----------------------------------------------------
+
+FALLBACK_APP = """
+from pydantic_ai import Agent
+
+agent = Agent('openai:gpt-5.2')
+
+
+def answer_or_fallback(prompt):
+    try:
+        return agent.run_sync(prompt).output
+    except Exception:
+        return 'Sorry, try again later.'
+"""
+
+
+@pytest.mark.usefixtures('close_run_sync_loop')
+def test_a_blocked_request_the_code_catches_fails_at_teardown(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(fallback=FALLBACK_APP)
+    pytester.makepyfile(
+        test_fallback="""
+        import pytest
+        from pytest_agentrun import RealRequestBlockedError
+        from fallback import agent, answer_or_fallback
+
+        def test_no_fixture():
+            assert answer_or_fallback('Hi') == 'Sorry, try again later.'
+
+        def test_with_fixture(agentrun):
+            agentrun.model('openai:gpt-4o', ['Unused: the agent asks another model.'])
+            assert answer_or_fallback('Hi') == 'Sorry, try again later.'
+
+        def test_expected(agentrun):
+            with agentrun.expect_blocked():
+                assert answer_or_fallback('Hi') == 'Sorry, try again later.'
+
+        def test_caught_by_the_test():
+            with pytest.raises(RealRequestBlockedError):
+                agent.run_sync('Hi')
+        """
+    )
+    result = pytester.runpytest_inprocess('-p', 'no:randomly')
+    result.assert_outcomes(passed=4, errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            '_* ERROR at teardown of test_no_fixture _*',
+            *exact(
+                "pytest-agentrun blocked a real request to the model 'openai:gpt-5.2' in "
+                'test_fallback.py::test_no_fixture, and the code under test caught the error: the test went on '
+                "without the model's answer.",
+                'Tests must not call a paid model API by accident. Script the model instead:',
+                "    agentrun.model('openai:gpt-5.2', script=[...])   # with the agentrun fixture",
+                '    agentrun.run(agent, prompt, script=[...])',
+                'or allow real requests: @pytest.mark.agentrun(real_requests=True) on the test, class or module,',
+                'the ini option agentrun_real_requests = true, or --agentrun-real-requests.',
+                'If the test expects the request to be blocked, make it inside `with agentrun.expect_blocked():`.',
+            ),
+        ],
+        consecutive=True,
+    )
+    result.stdout.fnmatch_lines(
+        [
+            '_* ERROR at teardown of test_with_fixture _*',
+            "pytest-agentrun blocked a real request to the model 'openai:gpt-5.2' in test_fallback.py::test_with_*",
+            *['*'] * 6,
+            '',
+            *exact(
+                "ScriptedModel('openai:gpt-4o') received 0 requests, but 1 scripted turn was never used:",
+                "  [    ] 1. 'Unused: the agent asks another model.'",
+            ),
+        ],
+        consecutive=True,
+    )
+    result.stdout.fnmatch_lines(
+        [
+            'ERROR test_fallback.py::test_no_fixture - Failed: pytest-agentrun blocked*',
+            'ERROR test_fallback.py::test_with_fixture - Failed: pytest-agentrun blocke*',
+        ]
+    )
+
+
+def test_a_model_error_a_doc_example_catches_fails_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(fallback=FALLBACK_APP)
+    pytester.makefile(
+        '.md',
+        page="""
+        # Fallback
+
+        ```python
+        from fallback import answer_or_fallback
+
+        print(answer_or_fallback('Hi'))
+        #> Sorry, try again later.
+        ```
+        """,
+    )
+    pytester.syspathinsert()
+    result = pytester.runpytest_inprocess('--agentrun-docs', 'page.md')
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        exact(
+            "page.md:3: the example caught the error of a model request, and went on without the model's answer:",
+            "ScriptedModel('openai:gpt-5.2') received request 1, but no scripted turn or rule answers it.",
+            "Latest message: request [user-prompt 'Hi']",
+        ),
+        consecutive=True,
+    )

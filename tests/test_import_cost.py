@@ -72,9 +72,30 @@ def test_lazy_names(tmp_path: Path) -> None:
     ]
 
 
+PLAIN_TESTS = """
+import pytest
+
+
+def test_plain():
+    assert 1 + 1 == 2
+
+
+@pytest.mark.agentrun(strict=False, real_requests=True)
+def test_marked_without_the_fixture():
+    pass
+
+
+class TestInAClass:
+    def test_method(self):
+        pass
+"""
+
+
 def test_pytest_with_the_plugin_does_not_import_pydantic_ai(tmp_path: Path) -> None:
+    """Collecting and running tests that use none of the plugin's features imports no pydantic-ai."""
     report = tmp_path / 'report.json'
-    (tmp_path / 'pytest.ini').write_text('[pytest]\n')
+    (tmp_path / 'pytest.ini').write_text('[pytest]\nagentrun_strict = true\n')
+    (tmp_path / 'test_plain.py').write_text(PLAIN_TESTS)
     (tmp_path / 'conftest.py').write_text(
         textwrap.dedent(
             f"""
@@ -94,14 +115,15 @@ def test_pytest_with_the_plugin_does_not_import_pydantic_ai(tmp_path: Path) -> N
             """
         )
     )
-    result = subprocess.run(
-        [sys.executable, '-m', 'pytest', '--co', '-q', '-p', 'no:cacheprovider'],
-        cwd=tmp_path,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 5, result.stdout + result.stderr  # 5: no tests collected
-    assert json.loads(report.read_text()) == {'plugin_loaded': True, 'pydantic_ai': []}
+    for arguments in (['--co'], []):
+        result = subprocess.run(
+            [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', *arguments],
+            cwd=tmp_path,
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert json.loads(report.read_text()) == {'plugin_loaded': True, 'pydantic_ai': []}, arguments

@@ -1,21 +1,27 @@
 """pytest-agentrun: deterministic, offline tests for pydantic-ai agents.
 
-`import pytest_agentrun` is light: the names that need pydantic-ai (`ScriptedModel`) import it on first use.
+`import pytest_agentrun` is light: each name is imported on first use, and only the names that need
+pydantic-ai (`ScriptedModel`, ...) import it. The plugin, loaded into every pytest run, pays for none of them.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._errors import RealRequestBlockedError, ScriptError, ScriptExhaustedError, UnknownToolError, UnusedTurnsError
-from ._rules import tool_return
-from ._script import RequestInfo, Turn, output, raises, text, thinking, tool_call, turn
-
 if TYPE_CHECKING:
     from ._assertions import assert_nodes, assert_tool_calls, assert_usage
+    from ._errors import (
+        RealRequestBlockedError,
+        ScriptError,
+        ScriptExhaustedError,
+        UnknownToolError,
+        UnusedTurnsError,
+    )
     from ._fixture import AgentRunFactory
     from ._model import ScriptedModel, ScriptedRequest
+    from ._rules import tool_return
     from ._runs import RecordedRun, ToolCallRecord
+    from ._script import RequestInfo, Turn, output, raises, text, thinking, tool_call, turn
     from ._snapshot import normalize_messages
     from ._standin import StandInModel
 
@@ -47,6 +53,20 @@ __all__ = (
 )
 
 _LAZY = {
+    'RealRequestBlockedError': '_errors',
+    'ScriptError': '_errors',
+    'ScriptExhaustedError': '_errors',
+    'UnknownToolError': '_errors',
+    'UnusedTurnsError': '_errors',
+    'tool_return': '_rules',
+    'RequestInfo': '_script',
+    'Turn': '_script',
+    'output': '_script',
+    'raises': '_script',
+    'text': '_script',
+    'thinking': '_script',
+    'tool_call': '_script',
+    'turn': '_script',
     'ScriptedModel': '_model',
     'ScriptedRequest': '_model',
     'AgentRunFactory': '_fixture',
@@ -61,7 +81,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import the names that need pydantic-ai on first use."""
+    """Import each public name on first use."""
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 __all__ = ('display_path', 'write_atomically')
@@ -24,6 +23,8 @@ def _new_file_mode() -> int:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace (or create, with its directory) `path` with `data`, all at once."""
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o7777 if path.exists() else _new_file_mode()
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.agentrun-tmp')

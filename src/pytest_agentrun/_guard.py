@@ -164,6 +164,15 @@ class Guard:
         """The blocked requests whose error the test never saw: the code under test caught it."""
         return [error for error in self._blocked if id(error) not in self._seen]
 
+    def report_caught_blocked(self, item: pytest.Item) -> list[str]:
+        """The failures to report for blocked requests the code under test caught, each reported once.
+
+        A blocked error the test function caught itself (e.g. in `pytest.raises`) was expected by the test.
+        """
+        caught = [error for error in self.caught_blocked() if not _caught_by_the_test(item, error)]
+        self._seen.update(id(error) for error in caught)
+        return [caught_blocked_message(error) for error in caught]
+
 
 _stack: list[Guard] = []
 
@@ -239,9 +248,10 @@ class GuardPlugin:
     def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
         """Once the fixtures are torn down: fail the test if the code under test caught a blocked request."""
         yield
-        caught = [error for error in self.guard.caught_blocked() if not _caught_by_the_test(item, error)]
-        if caught and not went_wrong(item):
-            pytest.fail('\n\n'.join(caught_blocked_message(error) for error in caught), pytrace=False)
+        if not went_wrong(item):
+            problems = self.guard.report_caught_blocked(item)
+            if problems:
+                pytest.fail('\n\n'.join(problems), pytrace=False)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(

@@ -86,6 +86,6 @@ def agentrun(request: pytest.FixtureRequest) -> Iterator[AgentRunFactory]:
         yield factory
     if went_wrong(node):
         return
-    problems = factory.finish()
+    problems = [*guard.report_caught_blocked(node), *factory.finish()]
     if problems:
         pytest.fail('\n\n'.join(problems), pytrace=False)

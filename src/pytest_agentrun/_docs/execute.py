@@ -18,13 +18,16 @@ import warnings
 from collections.abc import Callable, Generator, Mapping, Sequence
 from contextlib import contextmanager
 from types import FrameType, ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .blocks import CodeBlock
 from .expected import PrintSite
 from .layout import Printed
 
-__all__ = ('ExampleModule', 'calls_itself', 'run_example')
+__all__ = ('DocModels', 'ExampleModule', 'calls_itself', 'doc_model_resolver', 'run_example')
+
+if TYPE_CHECKING:
+    from pytest_agentrun._model import ScriptedModel
 
 ExampleModule = 'agentrun_doc_example'
 """The module name an example runs under."""
@@ -166,17 +169,36 @@ async def _await(awaitable: Any) -> Any:
     return await awaitable
 
 
-def doc_model_resolver(rules: Mapping[Any, Any] | Sequence[tuple[Any, Any]], advice: str) -> Callable[[str], Any]:
+def doc_model_resolver(rules: Mapping[Any, Any] | Sequence[tuple[Any, Any]], advice: str) -> DocModels:
     """A resolver giving each model string its own scripted model answering by `rules` (one per string)."""
-    from pytest_agentrun._model import ScriptedModel
+    return DocModels(rules, advice)
 
-    models: dict[str, Any] = {}
 
-    def resolve(name: str) -> Any:
-        model = models.get(name)
+class DocModels:
+    """The scripted models of one example: one per model string, answering by the rules."""
+
+    def __init__(self, rules: Mapping[Any, Any] | Sequence[tuple[Any, Any]], advice: str) -> None:
+        self._rules = rules
+        self._advice = advice
+        self._models: dict[str, ScriptedModel] = {}
+
+    def __call__(self, name: str) -> ScriptedModel:
+        """The scripted model answering for the model string `name`."""
+        model = self._models.get(name)
         if model is None:
-            model = models[name] = ScriptedModel(rules=rules, model=name)
-            model.exhausted_advice = advice
+            from pytest_agentrun._model import ScriptedModel
+
+            model = self._models[name] = ScriptedModel(rules=self._rules, model=name)
+            model.exhausted_advice = self._advice
         return model
 
-    return resolve
+    def script_errors(self) -> list[BaseException]:
+        """The script errors the models raised (a prompt no rule answers), in order."""
+        from pytest_agentrun._errors import ScriptError
+
+        return [
+            request.error
+            for model in self._models.values()
+            for request in model.requests
+            if isinstance(request.error, ScriptError)
+        ]

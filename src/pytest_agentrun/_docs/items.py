@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from pytest_agentrun._errors import ScriptError, caught_blocked_message
+from pytest_agentrun._errors import ScriptError
 from pytest_agentrun._files import display_path
 from pytest_agentrun._guard import GUARD_KEY
 from pytest_agentrun._options import DocsSettings
@@ -206,9 +206,12 @@ class DocExample(pytest.Function):
         except ScriptError as exc:
             guard.saw(exc)
             raise DocCheckFailure(f'{self._example_line(exc)}: {exc}') from None
-        caught = guard.caught_blocked()
-        if caught:
-            raise DocCheckFailure('\n\n'.join(f'{self.where}: {caught_blocked_message(e)}' for e in caught))
+        swallowed = resolver.script_errors()
+        if swallowed:
+            raise DocCheckFailure(
+                f'{self.where}: the example caught the error of a model request, and went on without the '
+                f"model's answer:\n{swallowed[0]}"
+            )
         failures: list[str] = []
         for index, site in enumerate(sites):
             outputs = printed.get(index, [])
