@@ -50,7 +50,7 @@ class Received:
     path: str
     body: dict[str, Any]
     authorization: str | None
-    """The header carrying the API key: `Authorization` for OpenAI (`Bearer ...`), `x-api-key` for Anthropic."""
+    """The header carrying the API key: `Authorization` (`Bearer ...`), or Anthropic's `x-api-key` (the key)."""
     headers: dict[str, str] = field(default_factory=dict[str, str])
 
 
@@ -152,8 +152,8 @@ class FakeServer:
     """The path it answers, e.g. `/v1/chat/completions`."""
     url_prefix: ClassVar[str] = '/v1'
     """What `base_url` ends with: the SDKs add the rest of `route` to it."""
-    key_header: ClassVar[str] = 'Authorization'
-    """The header carrying the API key."""
+    key_headers: ClassVar[tuple[str, ...]] = ('Authorization',)
+    """The headers that can carry the API key, the first one present kept as `Received.authorization`."""
 
     def __init__(self) -> None:
         self.requests: list[Received] = []
@@ -161,7 +161,8 @@ class FakeServer:
         """Answer HTTP 500 to every request after this many (to crash a recording midway)."""
         self._server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # `stop` waits for the serving loop to look at its shutdown flag, which it does every poll interval
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -219,7 +220,8 @@ class FakeServer:
                 length = int(self.headers.get('Content-Length', 0))
                 body = json.loads(self.rfile.read(length) or b'{}')
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                server.requests.append(Received(self.path, body, self.headers.get(server.key_header), headers))
+                key = next((headers[h.lower()] for h in server.key_headers if h.lower() in headers), None)
+                server.requests.append(Received(self.path, body, key, headers))
                 path = urlsplit(self.path).path
                 if path != server.route:
                     self._send_json(404, server.error(404, f'no route {path}'))
