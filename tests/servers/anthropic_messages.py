@@ -1,6 +1,6 @@
 """A fake of Anthropic's Messages API (what pydantic-ai's `AnthropicModel` speaks).
 
-It answers `POST /v1/messages` (pydantic-ai sends it as `/v1/messages?beta=true`), plain and streamed. What it
+It answers `POST /v1/messages` (older SDKs' beta client adds `?beta=true`), plain and streamed. What it
 answers is decided in `base`; here it is written as content blocks: a `thinking` block first when the model
 thinks, then a `text` block or a `tool_use` block.
 
