@@ -105,8 +105,8 @@ FLAVORS = {
     'responses': Flavor(
         FakeOpenAIResponses,
         responses_model,
-        # (the provider's own settings: pydantic-ai 1.x has no unified `thinking`) as on the real API, reasoning
-        # has a summary only when asked for one
+        # the providers' own settings, as pydantic-ai 1.x has no unified `thinking`; and a summary, which the real
+        # API (and the fake) gives only when asked for one
         thinking={'openai_reasoning_effort': 'low', 'openai_reasoning_summary': 'detailed'},
         key=('Bearer sk-test',),
         retrying=retrying_responses_model,
@@ -117,7 +117,8 @@ FLAVORS = {
         thinking={'anthropic_thinking': {'type': 'enabled', 'budget_tokens': 1024}},
         key=('sk-ant', 'Bearer sk-ant'),
         retrying=retrying_anthropic_model,
-        # pydantic-ai streams any request whose max_tokens (by default the model's 64000) the SDK refuses unstreamed
+        # pydantic-ai 2.x streams a request whose max_tokens (by default the model's 64000) the SDK refuses to send
+        # unstreamed
         plain={'max_tokens': 1024},
     ),
 }
