@@ -1,7 +1,7 @@
 """Record and replay: a test records a cassette against a real model once, then replays it offline.
 
 The real model is pydantic-ai's own `OpenAIChatModel` with its `OpenAIProvider`, pointed at a local
-OpenAI-compatible server (`openai_server.py`) through `OPENAI_BASE_URL`: no internet is needed, and stopping
+OpenAI-compatible server (`servers/openai_chat.py`) through `OPENAI_BASE_URL`: no internet is needed, and stopping
 the server proves a replay never calls it.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from openai_server import FakeOpenAI
+from servers.openai_chat import FakeOpenAI
 
 needs_openai = pytest.mark.skipif(
     importlib.util.find_spec('openai') is None, reason='recording needs the openai SDK (pip install -e ".[dev]")'
