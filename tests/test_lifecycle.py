@@ -18,8 +18,8 @@ import textwrap
 # pydantic cannot import twice into one process.
 import pydantic_ai  # noqa: F401  # pyright: ignore[reportUnusedImport]
 import pytest
-from openai_server import FakeOpenAI
 from projects import WEATHER_APP
+from servers.openai_chat import FakeOpenAI
 from test_cassette import MODEL
 
 needs_openai = pytest.mark.skipif(
