@@ -166,7 +166,7 @@ def exact(*lines: str) -> list[str]:
 @needs_openai
 def test_record_summary_under_xdist(project: pytest.Pytester, server: FakeOpenAI) -> None:
     # the workers write the cassettes; the controller, which prints the summary, learns of them from reports
-    recorded = project.runpytest_subprocess('--agentrun-record', '-n', '2')
+    recorded = project.runpytest_inprocess('--agentrun-record', '-n', '2')
     recorded.assert_outcomes(passed=1)
     recorded.stdout.fnmatch_lines(
         ['*- pytest-agentrun: cassettes recorded -*', f'recorded {CASSETTE}'], consecutive=True
@@ -176,7 +176,7 @@ def test_record_summary_under_xdist(project: pytest.Pytester, server: FakeOpenAI
 
 @needs_openai
 def test_record_then_replay_offline(project: pytest.Pytester, server: FakeOpenAI) -> None:
-    recorded = project.runpytest_subprocess('--agentrun-record')
+    recorded = project.runpytest_inprocess('--agentrun-record')
     recorded.assert_outcomes(passed=1)
     recorded.stdout.fnmatch_lines(
         ['*- pytest-agentrun: cassettes recorded -*', f'recorded {CASSETTE}'], consecutive=True
@@ -201,7 +201,7 @@ def test_record_then_replay_offline(project: pytest.Pytester, server: FakeOpenAI
     assert not re.search(r'\d\d\d\d-\d\d-\d\dT|\b1[7-9]\d{8}\b', text)  # no timestamps, ISO or Unix
 
     live = observed(project)
-    replayed = project.runpytest_subprocess()
+    replayed = project.runpytest_inprocess()
     replayed.assert_outcomes(passed=1)
     assert observed(project) == live  # same outputs, parts, usage, model names, finish reasons and deltas
     assert len(server.requests) == 6
@@ -209,9 +209,9 @@ def test_record_then_replay_offline(project: pytest.Pytester, server: FakeOpenAI
 
 @needs_openai
 def test_rerecording_gives_the_same_bytes(project: pytest.Pytester, server: FakeOpenAI) -> None:
-    project.runpytest_subprocess('--agentrun-record').assert_outcomes(passed=1)
+    project.runpytest_inprocess('--agentrun-record').assert_outcomes(passed=1)
     first = (project.path / CASSETTE).read_bytes()
-    project.runpytest_subprocess('--agentrun-record').assert_outcomes(passed=1)
+    project.runpytest_inprocess('--agentrun-record').assert_outcomes(passed=1)
     assert (project.path / CASSETTE).read_bytes() == first
     assert first.endswith(b'}\n')
     assert [p.name for p in (project.path / CASSETTE).parent.iterdir()] == ['test_weather.json']  # no temp files
@@ -532,7 +532,7 @@ def test_a_failed_recording_leaves_the_previous_cassette(project: pytest.Pyteste
     path.write_text(previous)
     server.fail_after = 1  # the request carrying the tool's return gets HTTP 500: the test fails midway
 
-    result = project.runpytest_subprocess()  # no --agentrun-record: the marker records this test
+    result = project.runpytest_inprocess()  # no --agentrun-record: the marker records this test
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-import sys
 from datetime import datetime, timezone
 from decimal import Decimal
 from importlib.metadata import entry_points
@@ -351,12 +350,16 @@ def test_weather(agentrun):
 """
 
 
-def run_child(pytester: pytest.Pytester, *args: str, stdin: bytes | None = None) -> pytest.RunResult:
-    """inline-snapshot keeps global state per session, so each run gets its own process."""
-    command = [sys.executable, '-m', 'pytest', '-p', 'no:xdist', '-p', 'no:cacheprovider', '-W', 'error', *args]
-    if stdin is None:
-        return pytester.run(*command)
-    return pytester.run(*command, stdin=stdin)
+def run_child(pytester: pytest.Pytester, *args: str, answer: str | None = None) -> pytest.RunResult:
+    """A pytest run in this process (inline-snapshot keeps its state per session, on a stack, so runs nest).
+
+    `answer` is what the user types at the prompt of `--inline-snapshot=review`.
+    """
+    arguments = ['-p', 'no:xdist', '-p', 'no:cacheprovider', '-W', 'error', *args]
+    with pytest.MonkeyPatch.context() as patch:
+        if answer is not None:
+            patch.setattr('builtins.input', lambda *_: answer)
+        return pytester.runpytest_inprocess(*arguments)
 
 
 def snapshot_call(source: str) -> str:
@@ -457,10 +460,10 @@ def test_inline_snapshot_report_and_review(pytester: pytest.Pytester, snapshot_p
     assert test_file.read_text() == changed
 
     # review asks; "n" keeps the file, "y" applies the same fix as --inline-snapshot=fix
-    result = run_child(pytester, '--inline-snapshot=review', stdin=b'n\n')
+    result = run_child(pytester, '--inline-snapshot=review', answer='n')
     assert 'Do you want to fix these snapshots?' in result.stdout.str()
     assert test_file.read_text() == changed
-    run_child(pytester, '--inline-snapshot=review', stdin=b'y\n')
+    run_child(pytester, '--inline-snapshot=review', answer='y')
     assert test_file.read_text() == fixed
     run_child(pytester).assert_outcomes(passed=1)
 

@@ -97,7 +97,7 @@ def check(result: pytest.RunResult) -> None:
 
 
 def test_same_results_with_and_without_xdist(project: pytest.Pytester) -> None:
-    check(project.runpytest_subprocess('-p', 'no:cacheprovider'))
-    with_xdist = project.runpytest_subprocess('-p', 'no:cacheprovider', '-n', '2')
+    check(project.runpytest_inprocess('-p', 'no:cacheprovider'))
+    with_xdist = project.runpytest_inprocess('-p', 'no:cacheprovider', '-n', '2')
     check(with_xdist)
     with_xdist.stdout.fnmatch_lines(['created: 2/2 workers'])
