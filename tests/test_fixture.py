@@ -162,7 +162,7 @@ async def test_run_without_script_explains(agentrun: AgentRunFactory) -> None:
         await agentrun.run(weather_agent, 'Hi')
     assert str(info.value) == (
         'agentrun.run() needs a script: agentrun.run(agent, prompt, script=[...]) (or rules=..., or script the '
-        "agent's model first with agentrun.model('openai:gpt-5.2', [...]))"
+        "model the run uses first with agentrun.model('openai:gpt-5.2', [...]))"
     )
     assert agentrun.runs == []
 

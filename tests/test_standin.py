@@ -145,5 +145,5 @@ def test_stand_in_prepares_messages_as_the_model_answering_now(pytestconfig: pyt
     guard = pytestconfig.stash[GUARD_KEY]
     assert stand_in.prepare_messages(messages) is messages  # blocked: the request itself fails next
     assert guard.caught_blocked() == []  # and preparing is not a request: nothing was blocked
-    with guard.scripting(lambda name: PreparingModel([])):
+    with guard.scripting(lambda name, agent: PreparingModel([])):
         assert stand_in.prepare_messages(messages) == [*messages, *messages]

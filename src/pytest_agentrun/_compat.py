@@ -27,6 +27,7 @@ __all__ = (
     'estimate_tokens',
     'estimate_usage',
     'finish_reason',
+    'override_model',
     'prepare_messages',
     'prepare_request',
     'run_usage',
@@ -242,3 +243,13 @@ def all_messages_json(run: object) -> bytes:
         return cast(bytes, method())
     messages = cast('list[_messages.ModelMessage]', run.all_messages())  # type: ignore[attr-defined]
     return _messages.ModelMessagesTypeAdapter.dump_json(messages)
+
+
+def override_model(agent: object) -> object:
+    """The model `agent.override(model=...)` puts in force in this context, or None.
+
+    Every supported release keeps it in the agent's private `_override_model` context variable, as an option.
+    """
+    variable = getattr(agent, '_override_model', None)
+    option = variable.get() if variable is not None else None
+    return getattr(option, 'value', None)

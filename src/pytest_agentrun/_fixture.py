@@ -8,13 +8,17 @@ scripted turns never used and for script errors the code under test swallowed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator, Iterable, Mapping
+import sys
+from collections.abc import AsyncGenerator, Generator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from typing import TYPE_CHECKING, Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any, cast
 
 from . import _guard
+from ._compat import override_model
 from ._errors import ScriptError, UnusedTurnsError
-from ._model import ScriptedModel
+from ._intercept import model_id, sends_real_requests
+from ._model import NamedModel, ScriptedModel
 from ._options import Options
 from ._runs import RecordedRun, drive, record_nodes
 from ._script import ScriptItem
@@ -27,15 +31,76 @@ if TYPE_CHECKING:
 __all__ = ('AgentRunFactory',)
 
 
-def _stand_in_name(agent: Agent[Any, Any]) -> str | None:
-    from ._standin import StandInModel
+def _unwrapped(agent: Any) -> Any:
+    """The `Agent` whose runs make the requests: a wrapper agent's (durable execution) innermost `wrapped`."""
+    while agent is not None and hasattr(agent, 'wrapped') and hasattr(agent, 'iter'):
+        agent = agent.wrapped
+    return agent
 
-    model = getattr(agent, 'model', None)
-    if isinstance(model, StandInModel):
-        return model.name
+
+def _agent_label(agent: Any) -> str:
+    name = getattr(agent, 'name', None)
+    return repr(name) if name else repr(agent)
+
+
+def _run_model(agent: Any, run_kwargs: Mapping[str, Any]) -> Any:
+    """The model a run of `agent` uses: an override in force, else the run's `model=`, else the agent's own."""
+    override = _compat_override_model(agent)
+    if override is not None:
+        return override
+    if run_kwargs.get('model') is not None:
+        return run_kwargs['model']
+    return getattr(agent, 'model', None)
+
+
+def _compat_override_model(agent: Any) -> Any:
+    return override_model(agent) if agent is not None else None
+
+
+def _model_name(model: Any) -> str | None:
+    """How scripts know a model: the model string, a stand-in's name, or a model object's `system:model_name`."""
+    if model is None:
+        return None
     if isinstance(model, str):
         return model
-    return None
+    if isinstance(model, NamedModel):
+        return model.name
+    return model_id(model)
+
+
+def _reaches_guard(model: Any) -> bool:
+    """Whether the guard decides the requests of `model`.
+
+    It does for a model string, a stand-in, a model object that would send real requests, and a wrapper
+    (fallback, instrumented, durable execution) of only those.
+    """
+    from ._standin import StandInModel
+
+    if _guard.current() is None:  # outside a pytest session nothing is intercepted
+        return False
+    if isinstance(model, str):
+        return model != 'test'
+    if isinstance(model, StandInModel):
+        return True
+    kind: type = type(model)  # pyright: ignore[reportUnknownVariableType]
+    if model is not None and sends_real_requests(kind):
+        return True
+    members = getattr(model, 'models', None)
+    if isinstance(members, (list, tuple)) and members:
+        return all(_reaches_guard(m) for m in cast('Sequence[Any]', members))
+    wrapped = getattr(model, 'wrapped', None)
+    return wrapped is not None and _reaches_guard(wrapped)
+
+
+def _name_agent(agent: Any, frame: FrameType | None) -> None:
+    """Name an unnamed agent after the variable the caller holds it in, as pydantic-ai's own `run` does."""
+    if agent is None or getattr(agent, 'name', '') is not None or frame is None:
+        return
+    for scope in (frame.f_locals, frame.f_globals):
+        for variable, value in scope.items():
+            if value is agent:
+                agent.name = variable
+                return
 
 
 class AgentRunFactory:
@@ -55,7 +120,7 @@ class AgentRunFactory:
         """Every run recorded with `run`, `run_sync` or `iter`, in order."""
         self.models: list[ScriptedModel] = []
         """Every scripted model this factory built, in order."""
-        self._by_name: dict[str, ScriptedModel] = {}
+        self._scripted: dict[tuple[str | None, int | None], tuple[Any, ScriptedModel]] = {}
         self._surfaced: set[int] = set()
 
     def __repr__(self) -> str:
@@ -68,52 +133,97 @@ class AgentRunFactory:
         name: str | None = None,
         script: Iterable[ScriptItem] = (),
         *,
+        agent: Any = None,
         rules: Mapping[Any, ScriptItem] | Iterable[tuple[Any, ScriptItem]] | None = None,
         default: ScriptItem | None = None,
         **options: Any,
     ) -> ScriptedModel:
-        """Build a scripted model; with a `name`, it answers for every agent using that model string.
+        """Build a scripted model; with a `name`, it answers for every agent using that model.
 
-        `agentrun.model('openai:gpt-5.2', ['Paris.'])` scripts `Agent('openai:gpt-5.2')` wherever it was
-        built, for the rest of the test. Without a name, use the model yourself (`agent.override(model=...)`).
+        `agentrun.model('openai:gpt-5.2', ['Paris.'])` scripts `Agent('openai:gpt-5.2')` wherever it was built,
+        and any model object known as `'openai:gpt-5.2'` (its system and model name, as in
+        `OpenAIChatModel('gpt-5.2', provider=...)`), for the rest of the test. With `agent=`, it answers only the
+        requests of that agent's runs, so agents sharing one model each get a script of their own (the name
+        may then be left out: the agent's model is meant). Without a name, use the model yourself
+        (`agent.override(model=...)`).
         """
-        if name is not None and name in self._by_name:
+        target = _unwrapped(agent)
+        if name is None and target is not None:
+            name = _model_name(_run_model(target, {}))
+            if name is None:
+                raise TypeError(
+                    f'agentrun.model(agent={_agent_label(target)}): the agent has no model to script; '
+                    "name it: agentrun.model('openai:gpt-5.2', [...], agent=...)"
+                )
+        key = (name, id(target) if target is not None else None)
+        if name is not None and key in self._scripted:
+            whose = f' for the agent {_agent_label(target)}' if target is not None else ''
             raise ValueError(
-                f'the model {name!r} is already scripted in this test; put all its turns in one script, '
+                f'the model {name!r} is already scripted{whose} in this test; put all its turns in one script, '
                 'or use rules to answer by prompt'
             )
         model = ScriptedModel(script, rules=rules, default=default, model=name, **options)
         self.models.append(model)
         if name is not None:
-            self._by_name[name] = model
+            self._scripted[key] = (target, model)
         return model
 
-    def resolve(self, name: str) -> Model | None:
-        """The scripted model for a model string, if this test scripted one (used by the stand-ins)."""
-        return self._by_name.get(name)
+    def resolve(self, name: str, agent: Any = None) -> Model | None:
+        """The scripted model answering a request to the model `name` from a run of `agent` (the guard asks).
 
-    def _model_for(
+        A script for that agent and model (`agentrun.model(name, agent=...)`) first, then one for the model.
+        (The script given to a run, `agentrun.run(agent, script=...)`, is the guard's first choice.)
+        """
+        if agent is not None:
+            found = self._scripted.get((name, id(agent)))
+            if found is not None and found[0] is agent:
+                return found[1]
+        found = self._scripted.get((name, None))
+        return found[1] if found is not None else None
+
+    @asynccontextmanager
+    async def _scripting(
         self,
-        agent: Agent[Any, Any],
+        agent: Any,
         script: Iterable[ScriptItem] | None,
         rules: Mapping[Any, ScriptItem] | Iterable[tuple[Any, ScriptItem]] | None,
         default: ScriptItem | None,
         options: dict[str, Any],
-    ) -> ScriptedModel | None:
-        """The scripted model for a run; `None` to let the agent's own model answer from the test's cassette."""
-        name = _stand_in_name(agent)
+        run_kwargs: dict[str, Any],
+    ) -> AsyncGenerator[tuple[ScriptedModel | None, dict[str, Any]], None]:
+        """While a run goes on: its script in place. Yields the scripted model and the run's keyword arguments.
+
+        The script stands in for the model the run uses (an override in force, else the run's `model=`, else
+        the agent's own), under that model's name. When that model reaches the guard (a model string, or a
+        model object that would send real requests) the script answers the requests of this agent's run, which
+        keeps the agent's own model in place (durable execution needs it registered, fallback models still fall
+        back); otherwise (a test double of the user's, or no model at all) the scripted model is handed to the
+        run, as an override when one is in force.
+        """
+        target = _unwrapped(agent)
+        chosen = _run_model(target, run_kwargs)
+        name = _model_name(chosen)
         if script is None and rules is None and default is None:
-            if name is not None and name in self._by_name:
-                return self._by_name[name]
-            if self.options.uses_cassette:
-                return None
-            raise TypeError(
-                'agentrun.run() needs a script: agentrun.run(agent, prompt, script=[...]) '
-                f"(or rules=..., or script the agent's model first with agentrun.model({name or 'NAME'!r}, [...]))"
-            )
-        model = ScriptedModel(script or (), rules=rules, default=default, model=name, **options)
-        self.models.append(model)
-        return model
+            scripted = self.resolve(name, target) if name is not None else None
+            if scripted is None and not self.options.uses_cassette:
+                raise TypeError(
+                    'agentrun.run() needs a script: agentrun.run(agent, prompt, script=[...]) (or rules=..., or '
+                    f'script the model the run uses first with agentrun.model({name or "NAME"!r}, [...]))'
+                )
+            if isinstance(scripted, ScriptedModel) and not _reaches_guard(chosen):
+                run_kwargs = {**run_kwargs, 'model': scripted}
+            yield (scripted if isinstance(scripted, ScriptedModel) else None), run_kwargs
+            return
+        scripted = ScriptedModel(script or (), rules=rules, default=default, model=name, **options)
+        self.models.append(scripted)
+        if _reaches_guard(chosen):
+            with _guard.scripting_run(target, scripted):
+                yield scripted, run_kwargs
+        elif _compat_override_model(target) is not None:
+            with target.override(model=scripted):
+                yield scripted, run_kwargs
+        else:
+            yield scripted, {**run_kwargs, 'model': scripted}
 
     # --- runs ---------------------------------------------------------------------------------------
 
@@ -131,15 +241,17 @@ class AgentRunFactory:
     ) -> RecordedRun[Any]:
         """Run `agent` on `prompt` against a scripted model and return the recorded run.
 
-        Every other keyword (`deps=`, `message_history=`, `output_type=`, ...) goes to the agent's run.
-        With `stream=True` the model streams and the run records every stream event.
+        Every other keyword (`deps=`, `message_history=`, `output_type=`, `model=`, ...) goes to the agent's run;
+        the script stands in for the model the run uses. With `stream=True` the model streams and the run
+        records every stream event.
         """
+        _name_agent(agent, sys._getframe(1))  # pyright: ignore[reportPrivateUsage]
         options: dict[str, Any] = {} if chunk_words is None else {'chunk_words': chunk_words}
-        model = self._model_for(agent, script, rules, default, options)
-        recorded: RecordedRun[Any] = RecordedRun(prompt=prompt, model=model)
-        self.runs.append(recorded)
         try:
-            await drive(agent, prompt, model=model, stream=stream, recorded=recorded, kwargs=run_kwargs)
+            async with self._scripting(agent, script, rules, default, options, run_kwargs) as (model, kwargs):
+                recorded: RecordedRun[Any] = RecordedRun(prompt=prompt, model=model)
+                self.runs.append(recorded)
+                await drive(agent, prompt, model=None, stream=stream, recorded=recorded, kwargs=kwargs)
         except ScriptError as error:
             self._surfaced_error(error)
             raise
@@ -159,6 +271,8 @@ class AgentRunFactory:
     ) -> RecordedRun[Any]:
         """`run` for synchronous tests: runs the agent in a fresh event loop."""
         import anyio
+
+        _name_agent(agent, sys._getframe(1))  # pyright: ignore[reportPrivateUsage]
 
         async def main() -> RecordedRun[Any]:
             return await self.run(
@@ -190,19 +304,18 @@ class AgentRunFactory:
         The run is recorded in `agentrun.runs`: the nodes as you iterate (`async for` or `next()`), and the
         result, messages and usage when the block exits.
         """
-        model = self._model_for(agent, script, rules, default, {})
-        recorded: RecordedRun[Any] = RecordedRun(prompt=prompt, model=model)
-        self.runs.append(recorded)
+        _name_agent(agent, sys._getframe(2))  # pyright: ignore[reportPrivateUsage]  # asynccontextmanager adds a frame
         try:
-            if model is not None:
-                run_kwargs = {**run_kwargs, 'model': model}
-            with recorded.collecting():
-                async with agent.iter(prompt, **run_kwargs) as agent_run:
-                    record_nodes(agent_run, recorded.nodes)
-                    try:
-                        yield agent_run
-                    finally:
-                        recorded.result = agent_run.result
+            async with self._scripting(agent, script, rules, default, {}, run_kwargs) as (model, kwargs):
+                recorded: RecordedRun[Any] = RecordedRun(prompt=prompt, model=model)
+                self.runs.append(recorded)
+                with recorded.collecting():
+                    async with agent.iter(prompt, **kwargs) as agent_run:
+                        record_nodes(agent_run, recorded.nodes)
+                        try:
+                            yield agent_run
+                        finally:
+                            recorded.result = agent_run.result
         except ScriptError as error:
             self._surfaced_error(error)
             raise

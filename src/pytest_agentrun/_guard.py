@@ -1,8 +1,11 @@
 """The guard on real model requests: which model answers a request, decided in one place.
 
-A request to a model the code under test built (the stand-in a model string resolves to) is answered, in order:
+A request to a model the code under test built (the stand-in a model string resolves to, or a model object
+that would send a real request, known by its `system:model_name`) is answered, in order:
 
-1. by the scripted model the running test (its `agentrun` fixture) or doc example gives for that model;
+1. by the script of the run asking (`agentrun.run(agent, script=...)` answers every request of that agent's
+   run), else by the scripted model the running test (its `agentrun` fixture) or doc example gives for that
+   model (and, when the test scripts one agent among several on one model, for the agent whose run asks);
 2. by the test's cassette, which replays the answer, or records the real model's;
 3. by the real model, when the test allows real requests;
 4. by nobody: the request raises `RealRequestBlockedError`. If the code under test catches that error, the
@@ -23,7 +26,7 @@ import inspect
 from collections.abc import Callable, Generator
 from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -43,12 +46,13 @@ __all__ = (
     'Resolver',
     'current',
     'is_unguarded',
+    'scripting_run',
     'session',
     'unguarded',
 )
 
-Resolver = Callable[[str], 'Model | None']
-"""Given a model name such as `'openai:gpt-5.2'`, the scripted model that answers for it, or `None`."""
+Resolver = Callable[[str, Any], 'Model | None']
+"""Given a model name such as `'openai:gpt-5.2'` and the agent asking (or None), the scripted model answering."""
 
 CassetteHandler = Callable[[str, Callable[[], 'Model']], 'Model']
 """Given a model name and a builder of the real model, the model answering from (or recording into) a cassette."""
@@ -88,8 +92,12 @@ class Guard:
 
         """
         __tracebackhide__ = True
+        agent = _intercept.current_agent()
+        for run_agent, scripted in reversed(_run_scripts.get()):
+            if run_agent is agent:
+                return scripted
         for resolver in reversed(self._resolvers):  # the innermost first
-            scripted = resolver(name)
+            scripted = resolver(name, agent)
             if scripted is not None:
                 return scripted
         if self._cassette is not None:
@@ -107,7 +115,8 @@ class Guard:
         return (
             self._real_requests
             or self._cassette is not None
-            or any(resolver(name) is not None for resolver in self._resolvers)
+            or any(agent is _intercept.current_agent() for agent, _ in _run_scripts.get())
+            or any(resolver(name, _intercept.current_agent()) is not None for resolver in self._resolvers)
         )
 
     # --- changing it for a while ---------------------------------------------------------------------
@@ -176,6 +185,19 @@ class Guard:
 
 _stack: list[Guard] = []
 
+_run_scripts: ContextVar[tuple[tuple[Any, Model], ...]] = ContextVar('agentrun_run_scripts', default=())
+"""The scripts of the runs going on in this context, (agent, scripted model), innermost last."""
+
+
+@contextmanager
+def scripting_run(agent: Any, scripted: Model) -> Generator[None]:
+    """While the block runs, `scripted` answers every request of `agent`'s runs in this context."""
+    token = _run_scripts.set((*_run_scripts.get(), (agent, scripted)))
+    try:
+        yield
+    finally:
+        _run_scripts.reset(token)
+
 
 def current() -> Guard | None:
     """The guard of the innermost running pytest session, or None outside pytest."""
@@ -193,7 +215,7 @@ def session() -> Generator[Guard]:
     """A pytest session's guard: interception in place while it runs; what was there before is restored after."""
     guard = Guard()
     outer = current()
-    _intercept.install()
+    _intercept.install(_redirect)
     _stack.append(guard)
     _apply(guard)
     try:
@@ -203,6 +225,16 @@ def session() -> Generator[Guard]:
         if outer is not None:
             _apply(outer)
         _intercept.uninstall()
+
+
+def _redirect(model: Model) -> Model | None:
+    """The model answering instead of a model object about to send a real request; None to let it send."""
+    __tracebackhide__ = True
+    guard = current()
+    if guard is None or is_unguarded():
+        return None
+    answering = guard.answering(_intercept.model_id(model), lambda: model)
+    return None if answering is model else answering
 
 
 _unguarded: ContextVar[bool] = ContextVar('agentrun_unguarded', default=False)

@@ -78,6 +78,13 @@ class ScriptedRequest:
     """The response given, or `None` when the request raised."""
     error: BaseException | None = None
     """The error the request raised, if any."""
+    agent_name: str | None = None
+    """The name of the agent whose run made the request (`Agent(name=...)`, or the variable it was run from)."""
+
+    @property
+    def instructions(self) -> str | None:
+        """The instructions sent with the request, if any."""
+        return latest_instructions(self.messages)
 
     @property
     def tool_names(self) -> list[str]:
@@ -132,6 +139,19 @@ def latest_prompt(messages: Sequence[ModelMessage]) -> str | None:
                 if part.part_kind == 'user-prompt':
                     return _prompt_text(part.content)
     return None
+
+
+def latest_instructions(messages: Sequence[ModelMessage]) -> str | None:
+    """The instructions of the latest request in `messages` (releases without instructions: None)."""
+    request = _latest_request(messages)
+    return getattr(request, 'instructions', None) if request is not None else None
+
+
+def _asking_agent_name() -> str | None:
+    """The name of the agent whose run is asking now, if it has one."""
+    from ._intercept import current_agent
+
+    return getattr(current_agent(), 'name', None)
 
 
 def _latest_request(messages: Sequence[ModelMessage]) -> ModelRequest | None:
@@ -396,6 +416,7 @@ class ScriptedModel(NamedModel):
             answered_by=answered_by,
             response=response,
             error=error,
+            agent_name=_asking_agent_name(),
         )
         self.requests.append(request)
         for model, into in _collecting.get():
@@ -449,6 +470,8 @@ class ScriptedModel(NamedModel):
                 settings=settings,
                 prompt=latest_prompt(messages),
                 streamed=streamed,
+                agent_name=_asking_agent_name(),
+                instructions=latest_instructions(messages),
             )
             result: Any = turn.function(info)
             if inspect.isawaitable(result):

@@ -141,6 +141,10 @@ class RequestInfo:
     """The latest user prompt text in the messages, if any."""
     streamed: bool
     """Whether the request is streamed."""
+    agent_name: str | None = None
+    """The name of the agent whose run makes the request (`Agent(name=...)`, or the variable it was run from)."""
+    instructions: str | None = None
+    """The instructions sent with the request, if any."""
 
     @property
     def tool_names(self) -> list[str]:

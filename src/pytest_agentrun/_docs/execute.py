@@ -182,8 +182,8 @@ class DocModels:
         self._advice = advice
         self._models: dict[str, ScriptedModel] = {}
 
-    def __call__(self, name: str) -> ScriptedModel:
-        """The scripted model answering for the model string `name`."""
+    def __call__(self, name: str, agent: Any = None) -> ScriptedModel:
+        """The scripted model answering for the model string `name` (whichever agent asks)."""
         model = self._models.get(name)
         if model is None:
             from pytest_agentrun._model import ScriptedModel
