@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-# Imported before any in-process pytester run (see test_guard.py for why).
+# Imported before any in-process pytester run (see test_guard.py for why): the examples' scripted models import
+# pydantic-ai, which a second run would import again, half-dropped, when this file runs on its own.
+import pytest_agentrun._model  # noqa: F401  # pyright: ignore[reportUnusedImport]
 from pytest_agentrun import RealRequestBlockedError  # noqa: F401  # pyright: ignore[reportUnusedImport]
 
 RULES_CONFTEST = """
@@ -632,3 +634,4 @@ def test_under_xdist_only_the_controller_writes_once_per_file(docs: pytest.Pytes
     for name in ('one', 'two', 'three'):
         assert (docs.path / f'{name}.md').read_text() == RIVER_PAGE
     run(docs, '--agentrun-docs', '-n', '2').assert_outcomes(passed=6)
+
