@@ -635,3 +635,98 @@ def test_under_xdist_only_the_controller_writes_once_per_file(docs: pytest.Pytes
         assert (docs.path / f'{name}.md').read_text() == RIVER_PAGE
     run(docs, '--agentrun-docs', '-n', '2').assert_outcomes(passed=6)
 
+
+# --- rewriting touches only the example's lines ------------------------------------------------------------
+
+# A page with every kind of line ending and the characters str.splitlines() would wrongly split at. Each
+# item is one line as an editor shows it: (text, ending). Lines are counted at \n, \r\n and a lone \r.
+ODD_PAGE = [
+    ('\ufeff# Line endings', '\r\n'),  # 1: a BOM, then a CRLF page
+    ('', '\r\n'),  # 2
+    ('A form feed \x0c, a line separator \u2028 and a next line \x85 are characters of this line.', '\r\n'),  # 3
+    ('A lone carriage return ends line 4', '\r'),  # 4
+    ('and this is line 5.', '\r\n'),  # 5
+    ('', '\r\n'),  # 6
+    ('```python', '\r\n'),  # 7
+    ("print('Paris')", '\r\n'),  # 8
+    ('#> Lyon', '\r\n'),  # 9: out of date
+    ("print('one\\x0ctwo\\u2028three\\x85four')", '\r\n'),  # 10
+    ('#> one\x0ctwo\u2028three\x85four', '\r\n'),  # 11: up to date, with those characters inside the line
+    ("print('new')", '\n'),  # 12: an LF line in the CRLF page; nothing written under it
+    ('```', '\n'),  # 13
+    ('', '\n'),  # 14
+    ('Text ended by a lone carriage return.', '\r'),  # 15
+    ('', '\r'),  # 16
+    ('```python', '\n'),  # 17
+    ("for word in ['a', 'b']:", '\n'),  # 18
+    ('    print(word)', '\n'),  # 19
+    ('    #> c', '\r\n'),  # 20: out of date
+    ('```', ''),  # 21: no final newline
+]
+
+
+def page_bytes(lines: list[tuple[str, str]]) -> bytes:
+    return ''.join(text + ending for text, ending in lines).encode()
+
+
+def test_a_page_with_odd_line_endings_reports_the_lines_an_editor_shows(docs: pytest.Pytester) -> None:
+    (docs.path / 'page.md').write_bytes(page_bytes(ODD_PAGE))
+    result = run(docs, '--agentrun-docs', '-v')
+    result.stdout.fnmatch_lines(['page.md::line_7 FAILED*', 'page.md::line_17 FAILED*'])
+    result.stdout.fnmatch_lines(
+        exact(
+            'page.md:8: printed output differs from the doc',
+            "  first difference at page.md:9:4: the doc has 'Lyon', the output has 'Paris'",
+            "  diff (- the doc at page.md, + printed; numbers are the doc's lines):",
+            '  - 9  Lyon',
+            '  +    Paris',
+            "Run pytest with --agentrun-update-docs to rewrite the doc's output with what was printed.",
+            '',
+            'page.md:12: print(...) printed output the doc does not show',
+        ),
+        consecutive=True,
+    )
+    result.stdout.fnmatch_lines(
+        exact(
+            'page.md:19: printed output differs from the doc',
+            "  first difference at page.md:20:8: the doc has 'c', the output has 'a'",
+        ),
+        consecutive=True,
+    )
+
+
+def test_update_rewrites_only_the_examples_lines_byte_for_byte(docs: pytest.Pytester) -> None:
+    page = docs.path / 'page.md'
+    page.write_bytes(page_bytes(ODD_PAGE))
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs')
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(['*agentrun: doc examples rewritten*', 'page.md: line 7, line 17'], consecutive=True)
+    expected = [*ODD_PAGE]
+    expected[8] = ('#> Paris', '\r\n')  # the ending of the line it replaces
+    expected[19:20] = [('    #> a', '\r\n'), ('    #> b', '\r\n')]
+    expected[11:12] = [("print('new')", '\n'), ('#> new', '\n')]  # inserted: the ending of the print's line
+    assert page.read_bytes() == page_bytes(expected)
+    run(docs, '--agentrun-docs').assert_outcomes(passed=2)
+
+
+def test_update_of_a_docstring_in_a_crlf_module_keeps_its_bytes(docs: pytest.Pytester) -> None:
+    module = docs.path / 'rivers_lib.py'
+    lines = [
+        '\ufeff"""Rivers.',
+        '',
+        '```python',
+        "print('Tiber')",
+        '#> Po',
+        '```',
+        '"""',
+        '',
+        "ROME = 'Tiber'  # a line separator \u2028 in a comment",
+    ]
+    module.write_bytes('\r\n'.join(lines).encode())  # no final newline
+    result = run(docs, '--agentrun-docstrings', 'rivers_lib.py')
+    result.stdout.fnmatch_lines(
+        exact("  first difference at rivers_lib.py:5:4: the doc has 'Po', the output has 'Tiber'")
+    )
+    run(docs, '--agentrun-docstrings', 'rivers_lib.py', '--agentrun-update-docs').assert_outcomes(passed=1)
+    lines[4] = '#> Tiber'
+    assert module.read_bytes() == '\r\n'.join(lines).encode()

@@ -10,8 +10,10 @@ import pytest
 from pytest_agentrun._docs.blocks import DocSourceError, docstring_blocks, markdown_blocks, parse_info, read_doc
 from pytest_agentrun._docs.compare import compare, tokenize
 from pytest_agentrun._docs.expected import print_sites
+from pytest_agentrun._docs.failure import DocCheckFailure
 from pytest_agentrun._docs.layout import Printed, carry_placeholders, layout
-from pytest_agentrun._docs.update import Edit, apply_edits
+from pytest_agentrun._docs.lines import doc_lines, split_lines
+from pytest_agentrun._docs.update import Edit, apply_edits, edit_for
 
 # --- blocks -----------------------------------------------------------------------------------------------
 
@@ -115,6 +117,61 @@ def test_not_utf8_names_the_line_and_column(tmp_path: Path) -> None:
     with pytest.raises(DocSourceError) as exc:
         read_doc(path)
     assert str(exc.value) == f'{path}:2: not valid UTF-8 (byte 0xff at column 11); save the file as UTF-8'
+
+
+# --- lines -----------------------------------------------------------------------------------------------
+
+
+def test_lines_end_at_line_endings_only() -> None:
+    text = 'a\r\nb\rc\nd\x0ce\u2028f\x85g\x0bh\x1ci\u2029j\n\r\n\rlast'
+    assert split_lines(text) == [
+        ('a', '\r\n'),
+        ('b', '\r'),
+        ('c', '\n'),
+        ('d\x0ce\u2028f\x85g\x0bh\x1ci\u2029j', '\n'),  # str.splitlines() would split this one in seven
+        ('', '\r\n'),
+        ('', '\r'),
+        ('last', ''),
+    ]
+    assert ''.join(line + ending for line, ending in split_lines(text)) == text
+    assert doc_lines(text) == ['a', 'b', 'c', 'd\x0ce\u2028f\x85g\x0bh\x1ci\u2029j', '', '', 'last']
+    assert (split_lines(''), split_lines('\n'), split_lines('x')) == ([], [('', '\n')], [('x', '')])
+
+
+def test_markdown_blocks_count_lines_as_editors_do(tmp_path: Path) -> None:
+    text = 'Form\x0cfeed, \u2028, \x85\r\nold Mac\rline\n```python\r\nprint(1)\r#> 1\n```\n'
+    (block,) = markdown_blocks(tmp_path / 'a.md', text)
+    assert (block.first_line, block.source) == (5, 'print(1)\n#> 1\n')
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path: Path) -> None:
+    page = tmp_path / 'page.md'
+    page.write_bytes(b'\xef\xbb\xbf```python\r\nprint(1)\r\n#> 1\r\n```\r\n')
+    text, _ = read_doc(page)
+    (block,) = markdown_blocks(page, text)
+    assert (block.first_line, block.source) == (2, 'print(1)\n#> 1\n')
+    module = tmp_path / 'm.py'
+    module.write_bytes(b'\xef\xbb\xbf"""Doc.\r\n\r\n```python\r\nprint(2)\r\n```\r\n"""\r\n')
+    text, _ = read_doc(module)
+    (block,) = docstring_blocks(module, text)
+    assert (block.first_line, block.source) == (4, 'print(2)\n')
+
+
+def test_a_docstring_after_lines_splitlines_would_split_keeps_its_line(tmp_path: Path) -> None:
+    source = (
+        "X = '\u2028\x85\x0c'  # \u2028\r"  # lines 1 and 2: a lone CR ends line 1
+        'def f():\r\n    r"""F.\r\n\r\n    ```python\r\n    print(3)\r\n    ```\r\n    """\r\n'
+    )
+    (block,) = docstring_blocks(tmp_path / 'm.py', source)
+    assert (block.qualname, block.first_line, block.source, block.escaped) == ('f', 6, 'print(3)\n', False)
+
+
+def test_not_utf8_counts_lines_at_crlf_and_lone_cr(tmp_path: Path) -> None:
+    path = tmp_path / 'bad.md'
+    path.write_bytes('one\r\ntwo\rthree \u2028\x85 caf\xe9 '.encode() + b'\xff\n')
+    with pytest.raises(DocSourceError) as exc:
+        read_doc(path)
+    assert str(exc.value) == f'{path}:3: not valid UTF-8 (byte 0xff at column 15); save the file as UTF-8'
 
 
 # --- expected output --------------------------------------------------------------------------------------
@@ -290,6 +347,47 @@ def test_a_file_changed_meanwhile_or_outside_the_rootdir_is_not_written(tmp_path
     }
     assert inside.read_text() == 'x changed\n'
     assert outside.read_text() == 'y\n'
+
+
+@pytest.mark.parametrize(
+    ('before', 'edit', 'after'),
+    [
+        pytest.param(b'a\r\nold\r\nz', (2, 2, ('old',), ('n1', 'n2')), b'a\r\nn1\r\nn2\r\nz', id='replace'),
+        pytest.param(b'a\nold\r\nz\r', (2, 2, ('old',), ('n1', 'n2')), b'a\nn1\r\nn2\r\nz\r', id='the ending replaced'),
+        pytest.param(b'a\r\no1\no2\r', (2, 3, ('o1', 'o2'), ('n1', 'n2', 'n3')), b'a\r\nn1\nn2\nn3\r', id='mixed'),
+        pytest.param(b'a\nold', (2, 2, ('old',), ('n1', 'n2')), b'a\nn1\nn2', id='last line, no final newline'),
+        pytest.param(b'a\r\nb', (3, 2, (), ('n1', 'n2')), b'a\r\nb\r\nn1\r\nn2', id='appended, no final newline'),
+        pytest.param(b'a\rb\r\nc\n', (2, 1, (), ('n',)), b'a\rn\rb\r\nc\n', id='inserted: the line above'),
+        pytest.param(b'a\r\nold', (2, 2, ('old',), ()), b'a', id='last line removed'),
+        pytest.param(b'\xef\xbb\xbfold\r\n', (1, 1, ('old',), ('new',)), b'\xef\xbb\xbfnew\r\n', id='BOM'),
+        pytest.param(
+            '\x0c\u2028\x85\rold\x85\r\n'.encode(),
+            (2, 2, ('old\x85',), ('n\u2028',)),
+            '\x0c\u2028\x85\rn\u2028\r\n'.encode(),
+            id='characters splitlines splits at',
+        ),
+    ],
+)
+def test_a_rewrite_changes_only_the_lines_it_replaces(
+    tmp_path: Path, before: bytes, edit: tuple[int, int, tuple[str, ...], tuple[str, ...]], after: bytes
+) -> None:
+    path = tmp_path / 'page.md'
+    path.write_bytes(before)
+    _, digest = read_doc(path)
+    outcome = apply_edits([Edit(str(path), digest, *edit, 'line 1')], tmp_path)
+    assert (outcome.refused, path.read_bytes()) == ({}, after)
+
+
+def test_output_with_a_carriage_return_is_not_written(tmp_path: Path) -> None:
+    text = "```python\nprint('a\\rb')\n#> a b\n```\n"
+    (block,) = markdown_blocks(tmp_path / 'page.md', text)
+    (site,) = print_sites(block.source)
+    with pytest.raises(DocCheckFailure) as exc:
+        edit_for(block, site, [['a\rb']], doc_lines(text), 'page.md')
+    assert str(exc.value) == (
+        'page.md:2: cannot write this output into the doc: it contains a carriage return (\\r), which ends a line '
+        'in a doc (and in Python source). Print its repr() instead, or update the doc by hand.'
+    )
 
 
 def test_edit_survives_the_trip_through_a_report() -> None:

@@ -9,7 +9,9 @@ controller, which alone writes. At the end of the session each file is written a
 - only if it is unchanged since its examples were collected (its digest) and the replaced lines are still
   what they were, so a file edited meanwhile is left alone and reported;
 - only inside the rootdir, so an installed library's docstrings are never rewritten;
-- atomically (`pytest_agentrun._files`), with the original's permissions and line endings kept.
+- atomically (`pytest_agentrun._files`), with the original's permissions kept;
+- touching only the example's lines: every other byte stays as it was (line endings, a byte order mark, no
+  final newline; lines counted as `lines` counts them), and the new lines end as the lines they replace.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pytest_agentrun._files import write_atomically
 from .blocks import CodeBlock
 from .expected import PrintSite
 from .failure import DocCheckFailure
+from .lines import Line, split_bom, split_lines
 
 __all__ = ('Edit', 'Outcome', 'apply_edits', 'edit_for')
 
@@ -74,6 +77,12 @@ def edit_for(
     """
     expected = site.expected
     flat = [line for output in laid_out for line in output]
+    if any('\r' in line for line in flat):
+        raise DocCheckFailure(
+            f'{path}:{block.doc_line(site.line)}: cannot write this output into the doc: it contains a carriage '
+            'return (\\r), which ends a line in a doc (and in Python source). Print its repr() instead, '
+            'or update the doc by hand.'
+        )
     indent = site.indent
     if not laid_out:
         example_lines: list[str] = []
@@ -128,21 +137,46 @@ def _rewrite(path: Path, edits: list[Edit]) -> str | None:
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != edits[0].digest:
         return 'changed on disk since its examples were collected; run again to update it'
-    text = data.decode('utf-8')
-    newline = '\r\n' if '\r\n' in text else '\n'
-    ends_with_newline = text.endswith(('\n', '\r'))
-    lines = text.splitlines()
+    bom, text = split_bom(data.decode('utf-8'))
+    lines = split_lines(text)
     ordered = sorted(edits, key=lambda e: (e.start, e.end))
     for before, after in itertools.pairwise(ordered):
         if after.start <= before.end:
             return f'two examples rewrite overlapping lines ({before.example}, {after.example})'
     for edit in reversed(ordered):
-        if tuple(lines[edit.start - 1 : edit.end]) != edit.old:
+        if tuple(text for text, _ in lines[edit.start - 1 : edit.end]) != edit.old:
             return f'lines {edit.start}-{edit.end} are not what {edit.example} read; run again to update it'
-        lines[edit.start - 1 : edit.end] = edit.new
-    result = newline.join(lines) + (newline if ends_with_newline else '')
+        _replace_lines(lines, edit.start, edit.end, edit.new)
+    result = bom + ''.join(text + ending for text, ending in lines)
     write_atomically(path, result.encode('utf-8'))
     return None
+
+
+def _replace_lines(lines: list[Line], start: int, end: int, new: Sequence[str]) -> None:
+    """Replace lines `start`..`end` (1-based, inclusive) with `new`, leaving every other line as it is.
+
+    The new lines end as the first line they replace, the last one as the last line replaced, so a file with
+    no line ending at its end keeps none. Inserted lines (`end == start - 1`) end as the line above them.
+    """
+    replaced = lines[start - 1 : end]
+    usual = _nearest_ending(lines, start - 1 if replaced else start - 2)
+    ends = [usual] * len(new)
+    if replaced and ends:
+        ends[-1] = replaced[-1][1]
+    elif replaced and not replaced[-1][1] and start >= 2:  # the last lines go: the new last line ends as they did
+        lines[start - 2] = (lines[start - 2][0], '')
+    elif not replaced and ends and start >= 2 and not lines[start - 2][1]:  # appended after a last line
+        lines[start - 2] = (lines[start - 2][0], usual)  # with no ending: it gets one, the new last line none
+        ends[-1] = ''
+    lines[start - 1 : end] = list(zip(new, ends, strict=True))
+
+
+def _nearest_ending(lines: Sequence[Line], index: int) -> str:
+    """The ending of line `index` (0-based), or of the nearest line above it with one (only a last line has none)."""
+    for i in range(min(index, len(lines) - 1), -1, -1):
+        if lines[i][1]:
+            return lines[i][1]
+    return '\n'
 
 
 def apply_edits(edits: Iterable[Edit], rootdir: Path) -> Outcome:
