@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -343,7 +344,7 @@ def test_a_file_changed_meanwhile_or_outside_the_rootdir_is_not_written(tmp_path
     assert outcome.rewritten == {}
     assert outcome.refused == {
         str(inside): 'changed on disk since its examples were collected; run again to update it',
-        str(outside): f'outside the rootdir ({tmp_path / "root"}); not rewritten',
+        str(outside): f"outside the rootdir ({tmp_path / 'root'}): only the project's files are rewritten",
     }
     assert inside.read_text() == 'x changed\n'
     assert outside.read_text() == 'y\n'
@@ -400,11 +401,14 @@ def test_a_write_that_fails_midway_leaves_the_file_whole(tmp_path: Path, monkeyp
     path.write_text('a\nold\n')
     _, digest = read_doc(path)
 
-    def broken_replace(source: str, target: str) -> None:
-        raise OSError('disk full')
+    def full_disk(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, 'No space left on device')
 
-    monkeypatch.setattr(os, 'replace', broken_replace)
+    monkeypatch.setattr(os, 'write', full_disk)
     outcome = apply_edits([Edit(str(path), digest, 2, 2, ('old',), ('new',), 'line 1')], tmp_path)
-    assert outcome.refused == {str(path): 'could not be written: disk full'}
+    assert outcome.refused == {
+        str(path): 'could not write it (No space left on device); the file is unchanged: '
+        'free some disk space and run again'
+    }
     assert path.read_text() == 'a\nold\n'
     assert [p.name for p in tmp_path.iterdir()] == ['page.md']

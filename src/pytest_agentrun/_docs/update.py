@@ -9,13 +9,17 @@ controller, which alone writes. At the end of the session each file is written a
 - only if it is unchanged since its examples were collected (its digest) and the replaced lines are still
   what they were, so a file edited meanwhile is left alone and reported;
 - only inside the rootdir, so an installed library's docstrings are never rewritten;
-- atomically (`pytest_agentrun._files`), with the original's permissions kept;
+- atomically (`pytest_agentrun._files`: through a symbolic link; never a file with several hard links), with
+  the original's permissions kept;
 - touching only the example's lines: every other byte stays as it was (line endings, a byte order mark, no
   final newline; lines counted as `lines` counts them), and the new lines end as the lines they replace.
+
+A file not written is reported in the terminal summary with the reason, and fails the run.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_agentrun._files import write_atomically
+from pytest_agentrun._files import UnsafeWriteError, write_atomically
 
 from .blocks import CodeBlock
 from .expected import PrintSite
@@ -148,7 +152,7 @@ def _rewrite(path: Path, edits: list[Edit]) -> str | None:
             return f'lines {edit.start}-{edit.end} are not what {edit.example} read; run again to update it'
         _replace_lines(lines, edit.start, edit.end, edit.new)
     result = bom + ''.join(text + ending for text, ending in lines)
-    write_atomically(path, result.encode('utf-8'))
+    write_atomically(path, result.encode('utf-8'), expected=data)
     return None
 
 
@@ -187,26 +191,43 @@ def apply_edits(edits: Iterable[Edit], rootdir: Path) -> Outcome:
         same_place = by_path.setdefault(edit.path, {})
         known = same_place.get((edit.start, edit.end))
         if known is not None and known.new != edit.new:
-            outcome.refused[edit.path] = f'{edit.example} printed different output in two runs'
+            outcome.refused[edit.path] = (
+                f'{edit.example} printed different output in two runs; make its output the same on every run'
+            )
         same_place[(edit.start, edit.end)] = edit
     root = rootdir.resolve()
     for name, placed in sorted(by_path.items()):
         if name in outcome.refused:
             continue
         path = Path(name)
-        if not path.resolve().is_relative_to(root):
-            outcome.refused[name] = f'outside the rootdir ({rootdir}); not rewritten'
+        real = path.resolve()
+        if not real.is_relative_to(root):
+            link = f'a symbolic link to {real}, ' if path.is_symlink() else ''
+            outcome.refused[name] = f"{link}outside the rootdir ({rootdir}): only the project's files are rewritten"
             continue
         file_edits = list(placed.values())
         try:
             why = _rewrite(path, file_edits)
+        except UnsafeWriteError as exc:
+            why = exc.reason
         except OSError as exc:
-            why = f'could not be written: {exc}'
+            why = _could_not_write(exc)
         if why is None:
             outcome.rewritten[name] = sorted({e.example for e in file_edits}, key=_natural)
         else:
             outcome.refused[name] = why
     return outcome
+
+
+def _could_not_write(exc: OSError) -> str:
+    """Why a write failed, and what to do about it; a failed write leaves the file as it was."""
+    if exc.errno in (errno.ENOSPC, getattr(errno, 'EDQUOT', errno.ENOSPC)):
+        fix = 'free some disk space'
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = 'make the file and its directory writable'
+    else:
+        fix = 'fix that'
+    return f'could not write it ({exc.strerror or exc}); the file is unchanged: {fix} and run again'
 
 
 def _natural(label: str) -> tuple[int, str]:
