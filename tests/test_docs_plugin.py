@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 # pydantic-ai, which a second run would import again, half-dropped, when this file runs on its own.
 import pytest_agentrun._model  # noqa: F401  # pyright: ignore[reportUnusedImport]
 from pytest_agentrun import RealRequestBlockedError  # noqa: F401  # pyright: ignore[reportUnusedImport]
+from pytest_agentrun._files import STALE_AFTER_SECONDS
 
 RULES_CONFTEST = """
 import pytest
@@ -730,3 +733,159 @@ def test_update_of_a_docstring_in_a_crlf_module_keeps_its_bytes(docs: pytest.Pyt
     run(docs, '--agentrun-docstrings', 'rivers_lib.py', '--agentrun-update-docs').assert_outcomes(passed=1)
     lines[4] = '#> Tiber'
     assert module.read_bytes() == '\r\n'.join(lines).encode()
+
+
+# --- rewrites refused: the run fails and says why ----------------------------------------------------------
+
+STALE_PAGE = "Intro.\n\n```python\nprint('Tiber')\n#> Po\n```\n"
+FRESH_PAGE = STALE_PAGE.replace('#> Po', '#> Tiber')
+
+
+def test_a_page_reached_through_a_symbolic_link_is_rewritten_through_it(docs: pytest.Pytester) -> None:
+    real = docs.path / 'sources' / 'rivers.md'
+    real.parent.mkdir()
+    real.write_text(STALE_PAGE)
+    link = docs.path / 'rivers.md'
+    link.symlink_to(Path('sources') / 'rivers.md')
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs', 'rivers.md')
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(['*agentrun: doc examples rewritten*', 'rivers.md: line 3'], consecutive=True)
+    assert link.is_symlink()
+    assert real.read_text() == FRESH_PAGE
+
+
+def refused(result: pytest.RunResult, *lines: str) -> None:
+    """The run failed (exit status 1) and its summary lists the pages not rewritten, with the reason."""
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    count = len(lines)
+    result.stdout.fnmatch_lines(
+        [
+            '*- pytest-agentrun: doc examples not rewritten -*',
+            *exact(*lines),
+            *exact(
+                f'{count} doc file{"s" if count > 1 else ""} not rewritten, so this run fails; '
+                'fix what is named above and run pytest --agentrun-update-docs again.'
+            ),
+        ],
+        consecutive=True,
+    )
+
+
+def test_a_hard_linked_page_is_not_rewritten(docs: pytest.Pytester) -> None:
+    page = write(docs, 'rivers.md', STALE_PAGE)
+    os.link(page, docs.path / 'rivers-copy.txt')
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs')
+    result.assert_outcomes(passed=1)
+    refused(
+        result,
+        'rivers.md: not rewritten: it has 2 hard links (other names for the same file), which a rewrite would '
+        'leave with the old text; give it a file of its own (cp rivers.md rivers.md.new && mv rivers.md.new '
+        'rivers.md) or make the other names symbolic links, then run again',
+    )
+    assert page.read_text() == (docs.path / 'rivers-copy.txt').read_text() == STALE_PAGE
+
+
+def test_a_link_to_a_page_outside_the_rootdir_is_not_rewritten(docs: pytest.Pytester, tmp_path: Path) -> None:
+    outside = tmp_path / 'elsewhere' / 'rivers.md'
+    outside.parent.mkdir()
+    outside.write_text(STALE_PAGE)
+    (docs.path / 'rivers.md').symlink_to(outside)
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs', 'rivers.md')
+    refused(
+        result,
+        f'rivers.md: not rewritten: a symbolic link to {outside}, outside the rootdir ({docs.path}): '
+        "only the project's files are rewritten",
+    )
+    assert outside.read_text() == STALE_PAGE
+
+
+def test_a_page_changed_during_the_run_is_not_rewritten(docs: pytest.Pytester) -> None:
+    page = write(
+        docs,
+        'rivers.md',
+        "```python\nwith open('rivers.md', 'a') as page:\n    page.write('Edited meanwhile.\\n')\n"
+        "print('Tiber')\n#> Po\n```\n",
+    )
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs')
+    result.assert_outcomes(passed=1)
+    refused(
+        result, 'rivers.md: not rewritten: changed on disk since its examples were collected; run again to update it'
+    )
+    assert page.read_text().endswith('#> Po\n```\nEdited meanwhile.\n')
+
+
+WRITABLE = 'make the file and its directory writable'
+FAILING_WRITE = """
+import errno
+import os
+
+_replace = os.replace
+
+
+def pytest_configure(config):
+    def failing_replace(source, target):
+        raise OSError(errno.{code}, os.strerror(errno.{code}))
+
+    os.replace = failing_replace
+
+
+def pytest_unconfigure(config):
+    os.replace = _replace
+"""
+
+
+@pytest.mark.parametrize(
+    ('code', 'why'),
+    [
+        ('ENOSPC', 'could not write it (No space left on device); the file is unchanged: free some disk space'),
+        ('EROFS', 'could not write it (Read-only file system); the file is unchanged: ' + WRITABLE),
+        ('EACCES', 'could not write it (Permission denied); the file is unchanged: ' + WRITABLE),
+    ],
+    ids=['disk full', 'read-only file system', 'read-only directory'],
+)
+def test_a_write_that_fails_is_reported_and_fails_the_run(docs: pytest.Pytester, code: str, why: str) -> None:
+    docs.makeconftest(RULES_CONFTEST + FAILING_WRITE.replace('{code}', code))
+    page = write(docs, 'rivers.md', STALE_PAGE)
+    fresh = write(docs, 'fresh.md', FRESH_PAGE)
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs')
+    result.assert_outcomes(passed=2)
+    refused(result, f'rivers.md: not rewritten: {why} and run again')
+    assert (page.read_text(), fresh.read_text()) == (STALE_PAGE, FRESH_PAGE)
+    assert sorted(p.name for p in docs.path.iterdir() if p.name.endswith('.agentrun-tmp')) == []
+
+
+def test_refused_and_rewritten_pages_under_xdist(docs: pytest.Pytester) -> None:
+    one = write(docs, 'one.md', STALE_PAGE)
+    two = write(docs, 'two.md', STALE_PAGE)
+    os.link(two, docs.path / 'two-copy.txt')
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs', '-n', '2')
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            '*- pytest-agentrun: doc examples rewritten -*',
+            'one.md: line 3',
+            'two.md: not rewritten: it has 2 hard links *',
+            '1 doc file not rewritten, so this run fails; *',
+        ],
+        consecutive=True,
+    )
+    assert (one.read_text(), two.read_text()) == (FRESH_PAGE, STALE_PAGE)
+
+
+def test_update_removes_the_stale_temporary_files_a_crashed_update_left(docs: pytest.Pytester) -> None:
+    write(docs, 'rivers.md', FRESH_PAGE)  # nothing to rewrite: the clean-up does not wait for a write
+    stale = docs.path / '.rivers.md.0123456789ab.agentrun-tmp'
+    recent = docs.path / '.rivers.md.ba9876543210.agentrun-tmp'
+    foreign = docs.path / '.rivers.md.0123456789ab.swp'
+    for path in (stale, recent, foreign):
+        path.write_text('half a page')
+    old = time.time() - STALE_AFTER_SECONDS - 60
+    for path in (stale, foreign):
+        os.utime(path, (old, old))
+    run(docs, '--agentrun-docs').assert_outcomes(passed=1)
+    assert stale.exists()  # checking alone writes nothing, and removes nothing
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs')
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.OK
+    assert (stale.exists(), recent.exists(), foreign.exists()) == (False, True, True)
