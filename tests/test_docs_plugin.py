@@ -889,3 +889,21 @@ def test_update_removes_the_stale_temporary_files_a_crashed_update_left(docs: py
     result.assert_outcomes(passed=1)
     assert result.ret == pytest.ExitCode.OK
     assert (stale.exists(), recent.exists(), foreign.exists()) == (False, True, True)
+
+
+# --- comparing long outputs --------------------------------------------------------------------------------
+
+
+def test_the_first_difference_in_a_long_output_is_where_the_doc_stops_matching(docs: pytest.Pytester) -> None:
+    write(docs, 'page.md', '```python\nprint(list(range(3000)))\n#> [0, 1, ..., 2999, 3000]\n```\n')
+    result = run(docs, '--agentrun-docs')
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        exact(
+            'page.md:2: printed output differs from the doc',
+            "  first difference at page.md:3:20: the doc has ',', the output has ']'",
+        ),
+        consecutive=True,
+    )
+    write(docs, 'page.md', '```python\nprint(list(range(3000)))\n#> [0, 1, ..., 1500, ..., 2999]\n```\n')
+    run(docs, '--agentrun-docs').assert_outcomes(passed=1)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import errno
 import os
+import random
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
+from pytest_agentrun._docs import compare as compare_module
 from pytest_agentrun._docs.blocks import DocSourceError, docstring_blocks, markdown_blocks, parse_info, read_doc
-from pytest_agentrun._docs.compare import compare, tokenize
+from pytest_agentrun._docs.compare import Mismatch, Token, compare, tokenize
 from pytest_agentrun._docs.expected import print_sites
 from pytest_agentrun._docs.failure import DocCheckFailure
 from pytest_agentrun._docs.layout import Printed, carry_placeholders, layout
@@ -249,6 +252,119 @@ def test_structural_mismatches_point_at_the_first_difference(expected: str, actu
     mismatch = compare(tokenize(expected.splitlines()), tokenize(actual.splitlines()))
     assert mismatch is not None
     assert (mismatch.expected_index, mismatch.actual_index) == at
+
+
+def reference_compare(expected: Sequence[Token], actual: Sequence[Token]) -> Mismatch | None:
+    """The matching rules spelled out plainly (and slowly): what `compare` must agree with."""
+
+    def same(e: Token, a: Token) -> bool:
+        return a.kind == 'str' if e.is_string_placeholder else (e.kind, e.value) == (a.kind, a.value)
+
+    def after_ellipsis(start: int) -> set[int]:
+        reachable, depth = {start}, 0
+        for index in range(start, len(actual)):
+            text = actual[index].text if actual[index].kind == 'op' else ''
+            depth += (text in '([{') - (text in ')]}') if text else 0
+            if depth < 0:
+                break
+            if depth == 0:
+                reachable.add(index + 1)
+        return reachable
+
+    positions = {0}
+    for i, token in enumerate(expected):
+        if token.kind == 'ellipsis':
+            following = set[int]().union(*(after_ellipsis(j) for j in positions))
+        else:
+            following = {j + 1 for j in positions if j < len(actual) and same(token, actual[j])}
+        if not following:
+            return Mismatch(i, max(positions))
+        positions = following
+    return None if len(actual) in positions else Mismatch(len(expected), max(positions))
+
+
+ACTUAL_PIECES = ['[', ']', '(', ')', '{', '}', ',', 'a', 'b', '1', "'s'", "'t'", '...']
+EXPECTED_PIECES = [*ACTUAL_PIECES, '...', '...', "'...'"]
+
+
+@pytest.mark.parametrize(
+    ('few', 'levels_by_bits'),
+    [(32, 64), (0, 64), (0, 1), (0, 0), (32, 0)],
+    ids=['as compare runs', 'bits', 'bits and items', 'items', 'lists and items'],
+)
+def test_compare_agrees_with_the_plain_rules_on_random_outputs(
+    few: int, levels_by_bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Up to `_FEW` positions are a list, more are bits; `...` moves the positions of the `_MAX_LEVELS` most
+    # populated bracket depths by bit operations, those of others item by item: every way is checked.
+    monkeypatch.setattr(compare_module, '_FEW', few)
+    monkeypatch.setattr(compare_module, '_MAX_LEVELS', levels_by_bits)
+    chooser = random.Random(20260101)
+    for _ in range(4000):
+        actual = tokenize([' '.join(chooser.choices(ACTUAL_PIECES, k=chooser.randint(0, 14)))])
+        if chooser.random() < 0.5:  # a pattern made from the output, so that many of them match
+            pieces = [t.text if chooser.random() < 0.7 else chooser.choice(EXPECTED_PIECES) for t in actual]
+        else:
+            pieces = chooser.choices(EXPECTED_PIECES, k=chooser.randint(0, 10))
+        expected = tokenize([' '.join(pieces)])
+        assert compare(expected, actual) == reference_compare(expected, actual), (pieces, [t.text for t in actual])
+
+
+# Patterns against the list `[0, 1, ..., n - 1]`: its tokens are `[` at 0, the number k at 2k + 1, a comma at
+# 2k + 2 and `]` at 2n. Where a pattern does not match, the mismatch is (the doc's token, the farthest output
+# token reached), as a function of n.
+LIST_PATTERNS: list[tuple[str, Callable[[int], tuple[int, int]] | None]] = [
+    ('[..., ...]', None),
+    ('[...]', None),
+    ('...', None),
+    ('[0, ..., {last}]', None),
+    ('[..., {half}, ...]', None),
+    ('[..., {half}, ..., {last}]', None),
+    ('[' + ', '.join(['...'] * 20) + ']', None),
+    ('[..., ..., ..., {before_last}, ...]', None),
+    ('[..., x]', lambda n: (3, 2 * n - 1)),  # the farthest the doc's output got: the last number
+    ('[..., {n}]', lambda n: (3, 2 * n - 1)),
+    ('[..., {half}, x, ...]', lambda n: (5, 2 * (n // 2) + 3)),  # right after the half-way number
+    ('[0, 1, x, ...]', lambda n: (5, 5)),
+    ('[...] extra', lambda n: (3, 2 * n + 1)),  # the output ended first
+    ('[..., ...] [', lambda n: (5, 2 * n + 1)),
+    ('[..., (...), ...]', lambda n: (3, 2 * n - 1)),  # no tuple in the output
+    ("[..., '...']", lambda n: (3, 2 * n - 1)),  # no string either
+]
+
+
+def list_pattern(pattern: str, n: int) -> list[Token]:
+    return tokenize([pattern.format(n=n, half=n // 2, last=n - 1, before_last=n - 2)])
+
+
+@pytest.mark.parametrize(('pattern', 'at'), LIST_PATTERNS)
+def test_ellipsis_heavy_patterns_against_a_long_output(
+    pattern: str, at: Callable[[int], tuple[int, int]] | None
+) -> None:
+    small = tokenize([repr(list(range(30)))])
+    assert compare(list_pattern(pattern, 30), small) == reference_compare(list_pattern(pattern, 30), small)
+    n = 5000  # 10,001 tokens
+    mismatch = compare(list_pattern(pattern, n), tokenize([repr(list(range(n)))]))
+    assert ((mismatch.expected_index, mismatch.actual_index) if mismatch else None) == (at(n) if at else None)
+
+
+@pytest.mark.parametrize(
+    ('pattern', 'output', 'at'),
+    [
+        ('[...]', '[' * 3000 + ']' * 3000, None),
+        ('[[...]]', '[' * 3000 + ']' * 3000, None),
+        ('...', '[' * 3000 + ']' * 3000, None),
+        ('[[...], ...]', '[' * 3000 + ']' * 3000, (4, 5999)),  # `...` jumps the inner lists; no comma follows
+        ('f(...)', 'f(' * 2000 + 'x' + ')' * 2000, None),
+        ('f(...', 'f(' * 2000 + 'x', (3, 3)),  # `...` cannot take in a bracket that never closes
+        ('f(...)...', 'f(x))', (5, 4)),  # nor a closing bracket it did not open
+        ("{...: '...', ...}", '{' + ', '.join(f'{i}: {str(i)!r}' for i in range(2500)) + '}', None),
+    ],
+    ids=['deep', 'deep, two levels', 'deep, all', 'deep, mismatch', 'calls', 'unclosed', 'closed too often', 'dict'],
+)
+def test_nested_and_unbalanced_outputs(pattern: str, output: str, at: tuple[int, int] | None) -> None:
+    mismatch = compare(tokenize([pattern]), tokenize([output]))
+    assert ((mismatch.expected_index, mismatch.actual_index) if mismatch else None) == at
 
 
 def test_tokens_know_their_line_and_column() -> None:
