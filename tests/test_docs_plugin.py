@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
-# Imported before any in-process pytester run (see test_guard.py for why).
+# Imported before any in-process pytester run (see test_guard.py for why): the examples' scripted models import
+# pydantic-ai, which a second run would import again, half-dropped, when this file runs on its own.
+import pytest_agentrun._model  # noqa: F401  # pyright: ignore[reportUnusedImport]
 from pytest_agentrun import RealRequestBlockedError  # noqa: F401  # pyright: ignore[reportUnusedImport]
+from pytest_agentrun._files import STALE_AFTER_SECONDS
 
 RULES_CONFTEST = """
 import pytest
@@ -632,3 +637,273 @@ def test_under_xdist_only_the_controller_writes_once_per_file(docs: pytest.Pytes
     for name in ('one', 'two', 'three'):
         assert (docs.path / f'{name}.md').read_text() == RIVER_PAGE
     run(docs, '--agentrun-docs', '-n', '2').assert_outcomes(passed=6)
+
+
+# --- rewriting touches only the example's lines ------------------------------------------------------------
+
+# A page with every kind of line ending and the characters str.splitlines() would wrongly split at. Each
+# item is one line as an editor shows it: (text, ending). Lines are counted at \n, \r\n and a lone \r.
+ODD_PAGE = [
+    ('\ufeff# Line endings', '\r\n'),  # 1: a BOM, then a CRLF page
+    ('', '\r\n'),  # 2
+    ('A form feed \x0c, a line separator \u2028 and a next line \x85 are characters of this line.', '\r\n'),  # 3
+    ('A lone carriage return ends line 4', '\r'),  # 4
+    ('and this is line 5.', '\r\n'),  # 5
+    ('', '\r\n'),  # 6
+    ('```python', '\r\n'),  # 7
+    ("print('Paris')", '\r\n'),  # 8
+    ('#> Lyon', '\r\n'),  # 9: out of date
+    ("print('one\\x0ctwo\\u2028three\\x85four')", '\r\n'),  # 10
+    ('#> one\x0ctwo\u2028three\x85four', '\r\n'),  # 11: up to date, with those characters inside the line
+    ("print('new')", '\n'),  # 12: an LF line in the CRLF page; nothing written under it
+    ('```', '\n'),  # 13
+    ('', '\n'),  # 14
+    ('Text ended by a lone carriage return.', '\r'),  # 15
+    ('', '\r'),  # 16
+    ('```python', '\n'),  # 17
+    ("for word in ['a', 'b']:", '\n'),  # 18
+    ('    print(word)', '\n'),  # 19
+    ('    #> c', '\r\n'),  # 20: out of date
+    ('```', ''),  # 21: no final newline
+]
+
+
+def page_bytes(lines: list[tuple[str, str]]) -> bytes:
+    return ''.join(text + ending for text, ending in lines).encode()
+
+
+def test_a_page_with_odd_line_endings_reports_the_lines_an_editor_shows(docs: pytest.Pytester) -> None:
+    (docs.path / 'page.md').write_bytes(page_bytes(ODD_PAGE))
+    result = run(docs, '--agentrun-docs', '-v')
+    result.stdout.fnmatch_lines(['page.md::line_7 FAILED*', 'page.md::line_17 FAILED*'])
+    result.stdout.fnmatch_lines(
+        exact(
+            'page.md:8: printed output differs from the doc',
+            "  first difference at page.md:9:4: the doc has 'Lyon', the output has 'Paris'",
+            "  diff (- the doc at page.md, + printed; numbers are the doc's lines):",
+            '  - 9  Lyon',
+            '  +    Paris',
+            "Run pytest with --agentrun-update-docs to rewrite the doc's output with what was printed.",
+            '',
+            'page.md:12: print(...) printed output the doc does not show',
+        ),
+        consecutive=True,
+    )
+    result.stdout.fnmatch_lines(
+        exact(
+            'page.md:19: printed output differs from the doc',
+            "  first difference at page.md:20:8: the doc has 'c', the output has 'a'",
+        ),
+        consecutive=True,
+    )
+
+
+def test_update_rewrites_only_the_examples_lines_byte_for_byte(docs: pytest.Pytester) -> None:
+    page = docs.path / 'page.md'
+    page.write_bytes(page_bytes(ODD_PAGE))
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs')
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(['*agentrun: doc examples rewritten*', 'page.md: line 7, line 17'], consecutive=True)
+    expected = [*ODD_PAGE]
+    expected[8] = ('#> Paris', '\r\n')  # the ending of the line it replaces
+    expected[19:20] = [('    #> a', '\r\n'), ('    #> b', '\r\n')]
+    expected[11:12] = [("print('new')", '\n'), ('#> new', '\n')]  # inserted: the ending of the print's line
+    assert page.read_bytes() == page_bytes(expected)
+    run(docs, '--agentrun-docs').assert_outcomes(passed=2)
+
+
+def test_update_of_a_docstring_in_a_crlf_module_keeps_its_bytes(docs: pytest.Pytester) -> None:
+    module = docs.path / 'rivers_lib.py'
+    lines = [
+        '\ufeff"""Rivers.',
+        '',
+        '```python',
+        "print('Tiber')",
+        '#> Po',
+        '```',
+        '"""',
+        '',
+        "ROME = 'Tiber'  # a line separator \u2028 in a comment",
+    ]
+    module.write_bytes('\r\n'.join(lines).encode())  # no final newline
+    result = run(docs, '--agentrun-docstrings', 'rivers_lib.py')
+    result.stdout.fnmatch_lines(
+        exact("  first difference at rivers_lib.py:5:4: the doc has 'Po', the output has 'Tiber'")
+    )
+    run(docs, '--agentrun-docstrings', 'rivers_lib.py', '--agentrun-update-docs').assert_outcomes(passed=1)
+    lines[4] = '#> Tiber'
+    assert module.read_bytes() == '\r\n'.join(lines).encode()
+
+
+# --- rewrites refused: the run fails and says why ----------------------------------------------------------
+
+STALE_PAGE = "Intro.\n\n```python\nprint('Tiber')\n#> Po\n```\n"
+FRESH_PAGE = STALE_PAGE.replace('#> Po', '#> Tiber')
+
+
+def test_a_page_reached_through_a_symbolic_link_is_rewritten_through_it(docs: pytest.Pytester) -> None:
+    real = docs.path / 'sources' / 'rivers.md'
+    real.parent.mkdir()
+    real.write_text(STALE_PAGE)
+    link = docs.path / 'rivers.md'
+    link.symlink_to(Path('sources') / 'rivers.md')
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs', 'rivers.md')
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(['*agentrun: doc examples rewritten*', 'rivers.md: line 3'], consecutive=True)
+    assert link.is_symlink()
+    assert real.read_text() == FRESH_PAGE
+
+
+def refused(result: pytest.RunResult, *lines: str) -> None:
+    """The run failed (exit status 1) and its summary lists the pages not rewritten, with the reason."""
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    count = len(lines)
+    result.stdout.fnmatch_lines(
+        [
+            '*- pytest-agentrun: doc examples not rewritten -*',
+            *exact(*lines),
+            *exact(
+                f'{count} doc file{"s" if count > 1 else ""} not rewritten, so this run fails; '
+                'fix what is named above and run pytest --agentrun-update-docs again.'
+            ),
+        ],
+        consecutive=True,
+    )
+
+
+def test_a_hard_linked_page_is_not_rewritten(docs: pytest.Pytester) -> None:
+    page = write(docs, 'rivers.md', STALE_PAGE)
+    os.link(page, docs.path / 'rivers-copy.txt')
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs')
+    result.assert_outcomes(passed=1)
+    refused(
+        result,
+        'rivers.md: not rewritten: it has 2 hard links (other names for the same file), which a rewrite would '
+        'leave with the old text; give it a file of its own (cp rivers.md rivers.md.new && mv rivers.md.new '
+        'rivers.md) or make the other names symbolic links, then run again',
+    )
+    assert page.read_text() == (docs.path / 'rivers-copy.txt').read_text() == STALE_PAGE
+
+
+def test_a_link_to_a_page_outside_the_rootdir_is_not_rewritten(docs: pytest.Pytester, tmp_path: Path) -> None:
+    outside = tmp_path / 'elsewhere' / 'rivers.md'
+    outside.parent.mkdir()
+    outside.write_text(STALE_PAGE)
+    (docs.path / 'rivers.md').symlink_to(outside)
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs', 'rivers.md')
+    refused(
+        result,
+        f'rivers.md: not rewritten: a symbolic link to {outside}, outside the rootdir ({docs.path}): '
+        "only the project's files are rewritten",
+    )
+    assert outside.read_text() == STALE_PAGE
+
+
+def test_a_page_changed_during_the_run_is_not_rewritten(docs: pytest.Pytester) -> None:
+    page = write(
+        docs,
+        'rivers.md',
+        "```python\nwith open('rivers.md', 'a') as page:\n    page.write('Edited meanwhile.\\n')\n"
+        "print('Tiber')\n#> Po\n```\n",
+    )
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs')
+    result.assert_outcomes(passed=1)
+    refused(
+        result, 'rivers.md: not rewritten: changed on disk since its examples were collected; run again to update it'
+    )
+    assert page.read_text().endswith('#> Po\n```\nEdited meanwhile.\n')
+
+
+WRITABLE = 'make the file and its directory writable'
+FAILING_WRITE = """
+import errno
+import os
+
+_replace = os.replace
+
+
+def pytest_configure(config):
+    def failing_replace(source, target):
+        raise OSError(errno.{code}, os.strerror(errno.{code}))
+
+    os.replace = failing_replace
+
+
+def pytest_unconfigure(config):
+    os.replace = _replace
+"""
+
+
+@pytest.mark.parametrize(
+    ('code', 'why'),
+    [
+        ('ENOSPC', 'could not write it (No space left on device); the file is unchanged: free some disk space'),
+        ('EROFS', 'could not write it (Read-only file system); the file is unchanged: ' + WRITABLE),
+        ('EACCES', 'could not write it (Permission denied); the file is unchanged: ' + WRITABLE),
+    ],
+    ids=['disk full', 'read-only file system', 'read-only directory'],
+)
+def test_a_write_that_fails_is_reported_and_fails_the_run(docs: pytest.Pytester, code: str, why: str) -> None:
+    docs.makeconftest(RULES_CONFTEST + FAILING_WRITE.replace('{code}', code))
+    page = write(docs, 'rivers.md', STALE_PAGE)
+    fresh = write(docs, 'fresh.md', FRESH_PAGE)
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs')
+    result.assert_outcomes(passed=2)
+    refused(result, f'rivers.md: not rewritten: {why} and run again')
+    assert (page.read_text(), fresh.read_text()) == (STALE_PAGE, FRESH_PAGE)
+    assert sorted(p.name for p in docs.path.iterdir() if p.name.endswith('.agentrun-tmp')) == []
+
+
+def test_refused_and_rewritten_pages_under_xdist(docs: pytest.Pytester) -> None:
+    one = write(docs, 'one.md', STALE_PAGE)
+    two = write(docs, 'two.md', STALE_PAGE)
+    os.link(two, docs.path / 'two-copy.txt')
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs', '-n', '2')
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            '*- pytest-agentrun: doc examples rewritten -*',
+            'one.md: line 3',
+            'two.md: not rewritten: it has 2 hard links *',
+            '1 doc file not rewritten, so this run fails; *',
+        ],
+        consecutive=True,
+    )
+    assert (one.read_text(), two.read_text()) == (FRESH_PAGE, STALE_PAGE)
+
+
+def test_update_removes_the_stale_temporary_files_a_crashed_update_left(docs: pytest.Pytester) -> None:
+    write(docs, 'rivers.md', FRESH_PAGE)  # nothing to rewrite: the clean-up does not wait for a write
+    stale = docs.path / '.rivers.md.0123456789ab.agentrun-tmp'
+    recent = docs.path / '.rivers.md.ba9876543210.agentrun-tmp'
+    foreign = docs.path / '.rivers.md.0123456789ab.swp'
+    for path in (stale, recent, foreign):
+        path.write_text('half a page')
+    old = time.time() - STALE_AFTER_SECONDS - 60
+    for path in (stale, foreign):
+        os.utime(path, (old, old))
+    run(docs, '--agentrun-docs').assert_outcomes(passed=1)
+    assert stale.exists()  # checking alone writes nothing, and removes nothing
+    result = run(docs, '--agentrun-docs', '--agentrun-update-docs')
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.OK
+    assert (stale.exists(), recent.exists(), foreign.exists()) == (False, True, True)
+
+
+# --- comparing long outputs --------------------------------------------------------------------------------
+
+
+def test_the_first_difference_in_a_long_output_is_where_the_doc_stops_matching(docs: pytest.Pytester) -> None:
+    write(docs, 'page.md', '```python\nprint(list(range(3000)))\n#> [0, 1, ..., 2999, 3000]\n```\n')
+    result = run(docs, '--agentrun-docs')
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        exact(
+            'page.md:2: printed output differs from the doc',
+            "  first difference at page.md:3:20: the doc has ',', the output has ']'",
+        ),
+        consecutive=True,
+    )
+    write(docs, 'page.md', '```python\nprint(list(range(3000)))\n#> [0, 1, ..., 1500, ..., 2999]\n```\n')
+    run(docs, '--agentrun-docs').assert_outcomes(passed=1)

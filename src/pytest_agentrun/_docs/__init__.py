@@ -2,6 +2,7 @@
 
 One module per step, in the order a check goes through them:
 
+- `lines`: what a line of a doc is (where it ends, and what does not end it), for collection, failures, rewrites;
 - `blocks`: find the code blocks of a Markdown file or of a Python file's docstrings;
 - `expected`: find each `print(...)` of an example and the output written under it;
 - `rules`: the rules answering the prompts of examples (the `agentrun_doc_rules` fixture, the rules file);

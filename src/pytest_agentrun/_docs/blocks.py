@@ -16,6 +16,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .lines import doc_lines, line_and_column, split_bom
+
 __all__ = ('CodeBlock', 'DocSourceError', 'docstring_blocks', 'markdown_blocks', 'read_doc')
 
 PYTHON_LANGUAGES = frozenset({'python', 'py', 'python3', 'py3'})
@@ -70,7 +72,7 @@ class CodeBlock:
 
 
 def read_doc(path: Path) -> tuple[str, str]:
-    """Read a doc file as UTF-8; return its text and a digest of its bytes.
+    """Read a doc file as UTF-8; return its text (without a byte order mark) and a digest of its bytes.
 
     Raises:
         DocSourceError: the file is not valid UTF-8; the message names the line and column of the first bad byte.
@@ -80,14 +82,12 @@ def read_doc(path: Path) -> tuple[str, str]:
     try:
         text = data.decode('utf-8')
     except UnicodeDecodeError as exc:
-        good = data[: exc.start]
-        line = good.count(b'\n') + 1
-        column = exc.start - (good.rfind(b'\n') + 1) + 1
+        line, column = line_and_column(data[: exc.start].decode('utf-8'))
         bad = data[exc.start : exc.start + 1].hex()
         raise DocSourceError(
             path, line, f'not valid UTF-8 (byte 0x{bad} at column {column}); save the file as UTF-8'
         ) from None
-    return text, hashlib.sha256(data).hexdigest()
+    return split_bom(text)[1], hashlib.sha256(data).hexdigest()
 
 
 def parse_info(info: str) -> tuple[str, dict[str, str]]:
@@ -174,7 +174,7 @@ def markdown_blocks(path: Path, text: str, digest: str = '') -> list[CodeBlock]:
     """The Python blocks of a Markdown file's text (signature-only blocks left out)."""
     return [
         CodeBlock(path, line, code, indent, attrs, digest=digest, problem=problem)
-        for line, indent, code, attrs, problem in _fenced_blocks(text.splitlines(), 1)
+        for line, indent, code, attrs, problem in _fenced_blocks(doc_lines(text), 1)
         if problem is not None or not is_signature(code)
     ]
 
@@ -208,7 +208,7 @@ def docstring_blocks(path: Path, source: str, digest: str = '') -> list[CodeBloc
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as exc:
         raise DocSourceError(path, exc.lineno or 1, f'the file does not parse: {exc.msg}') from None
-    source_lines = source.splitlines()
+    source_lines = doc_lines(source)
     blocks: list[CodeBlock] = []
     for qualname, node in _docstring_nodes(tree):
         text = str(node.value)

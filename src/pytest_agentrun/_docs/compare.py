@@ -7,6 +7,8 @@ Strings compare by value, so `'a'` equals `"a"`. In the doc's text:
 - `...` matches any run of balanced tokens, including none: `datetime.datetime(...)` matches any
   datetime, `[...]` any list;
 - a string `'...'` matches any one string.
+
+`compare` does at most expected x actual steps, whatever the patterns (see `benchmarks/bench_compare.py`).
 """
 
 from __future__ import annotations
@@ -92,29 +94,6 @@ def tokenize(lines: Sequence[str]) -> list[Token]:
     ]
 
 
-def _same(expected: Token, actual: Token) -> bool:
-    if expected.is_string_placeholder:
-        return actual.kind == 'str'
-    return expected.kind == actual.kind and expected.value == actual.value
-
-
-def _skip_balanced(actual: Sequence[Token], start: int) -> list[int]:
-    """The positions `...` can reach from `start`: after zero or more tokens, with brackets balanced."""
-    reachable = [start]
-    depth = 0
-    for index in range(start, len(actual)):
-        text = actual[index].text if actual[index].kind == 'op' else ''
-        if text in _OPEN:
-            depth += 1
-        elif text in _CLOSE:
-            depth -= 1
-            if depth < 0:
-                break
-        if depth == 0:
-            reachable.append(index + 1)
-    return reachable
-
-
 @dataclass(frozen=True)
 class Mismatch:
     """Where expected and actual first part: the expected token's index and the actual token's index."""
@@ -128,23 +107,179 @@ class Mismatch:
 def compare(expected: Sequence[Token], actual: Sequence[Token]) -> Mismatch | None:
     """Match the doc's tokens against the printed tokens; None when they match.
 
-    `...` makes the match ambiguous, so every position the actual side can be at is followed at once
-    (a small automaton): the cost is at most expected x actual steps, with no backtracking.
+    `...` makes the match ambiguous, so every position the actual side can be at is followed at once, with
+    no backtracking: an automaton, whose state is the set of positions reachable so far (position j: before
+    `actual[j]`). A few positions are a list, moved one by one; many are the bits of an int, moved all at
+    once: by a token, with the mask of where it is printed and a shift; by `...`, with one addition per
+    bracket depth (see `_Printed`). So each expected token costs O(len(actual)) at most, usually O(1), and
+    the whole match at most expected x actual.
+
+    The mismatch is the expected token no position could follow, and the farthest actual token reached.
     """
-    positions = {0}
+    printed = _Printed(actual, expected)
+    positions: _Positions = [0]
     for i, token in enumerate(expected):
-        following: set[int] = set()
         if token.kind == 'ellipsis':
-            for j in positions:
-                following.update(_skip_balanced(actual, j))
+            following = printed.after_ellipsis(positions)
         else:
-            following = {j + 1 for j in positions if j < len(actual) and _same(token, actual[j])}
+            following = printed.after_token(token, positions)
         if not following:
-            return Mismatch(i, max(positions))
+            return Mismatch(i, _last(positions))
         positions = following
-    if len(actual) in positions:
+    if _holds(positions, len(actual)):
         return None
-    return Mismatch(len(expected), max(positions))
+    return Mismatch(len(expected), _last(positions))
+
+
+_Key = tuple[str, object]
+_Positions = list[int] | int
+"""Positions of the printed tokens: a list of them when few, else an int whose bit j means position j."""
+_FEW = 32
+"""Up to this many positions are kept as a list."""
+_MAX_LEVELS = 64
+"""How many bracket depths (those holding the most positions) `...` moves by bit operations, one at a time;
+the positions of any others (deeply nested output) it follows item by item (`_Printed.after_ellipsis`)."""
+_DIGITS = bytes.maketrans(b'\x00\x01', b'01')
+
+
+def _key(token: Token) -> _Key:
+    return token.kind, token.value
+
+
+def _last(positions: _Positions) -> int:
+    return max(positions) if isinstance(positions, list) else positions.bit_length() - 1
+
+
+def _holds(positions: _Positions, position: int) -> bool:
+    return position in positions if isinstance(positions, list) else bool(positions >> position & 1)
+
+
+def _bits(indices: Sequence[int], size: int) -> int:
+    """The int whose bits `indices` (all below `size`) are set."""
+    if len(indices) < 16:
+        return sum(1 << i for i in indices)
+    digits = bytearray(size)
+    for i in indices:
+        digits[i] = 1
+    return int(digits[::-1].translate(_DIGITS), 2)
+
+
+def _positions(bits: int) -> _Positions:
+    """`bits` as a list when they are few, else as they are."""
+    if bits.bit_count() > _FEW:
+        return bits
+    digits = bin(bits)[:1:-1]  # digits[j] == '1': position j
+    found: list[int] = []
+    j = digits.find('1')
+    while j >= 0:
+        found.append(j)
+        j = digits.find('1', j + 1)
+    return found
+
+
+class _Printed:
+    """The printed tokens, prepared once for the tokens the doc expects and the positions `...` reaches.
+
+    A position's level is the bracket depth there. From position j, `...` reaches j and every later position
+    of the same level that no closing bracket of a lower level separates from it: the positions after each
+    whole item (a token, or a bracket and all to its matching bracket). For each level, the positions at it
+    and those at it or deeper are bit masks; in the latter, the positions one `...` can cross are runs of set
+    bits, so adding the starting positions to the mask carries a bit through each run from its first
+    starting position on: one addition fills them all.
+    """
+
+    def __init__(self, actual: Sequence[Token], expected: Sequence[Token]) -> None:
+        size = len(actual) + 1
+        wanted = {_key(t) for t in expected if t.kind != 'ellipsis'}
+        found: dict[_Key, list[int]] = {}
+        strings: list[int] = []
+        steps = [-1] * size  # where `...` goes from a position over one item; -1: nowhere
+        opened: list[int] = []
+        levels: dict[int, list[int]] = {0: [0]}
+        depth = 0
+        for index, token in enumerate(actual):
+            key = _key(token)
+            if key in wanted:
+                found.setdefault(key, []).append(index)
+            if token.kind == 'str':
+                strings.append(index)
+            text = token.text if token.kind == 'op' else ''
+            if text in _OPEN:
+                depth += 1
+                opened.append(index)
+            elif text in _CLOSE:
+                depth -= 1
+                if opened:
+                    steps[opened.pop()] = index + 1
+            else:
+                steps[index] = index + 1
+            levels.setdefault(depth, []).append(index + 1)
+        self._size = size
+        self._found = found
+        self._found[('str', _STRING_PLACEHOLDER)] = strings
+        self._sets: dict[_Key, set[int]] = {}
+        self._masks: dict[_Key, int] = {}
+        self._steps = steps
+        self._levels: list[tuple[int, int]] = []
+        """For the levels holding the most positions: (its positions, its positions and the deeper ones) as bits."""
+        by_bits = set(sorted(levels, key=lambda level: len(levels[level]), reverse=True)[:_MAX_LEVELS])
+        deeper = bytearray(size)  # 1 at the positions of the levels seen so far, deepest first
+        others: list[int] = []
+        for level in sorted(levels, reverse=True):
+            for position in levels[level]:
+                deeper[position] = 1
+            if level in by_bits:
+                self._levels.append((_bits(levels[level], size), int(deeper[::-1].translate(_DIGITS), 2)))
+            else:
+                others.extend(levels[level])
+        self._others = _bits(others, size)
+        """The positions of the other levels (of deeply nested output), which `...` follows item by item."""
+
+    def after_token(self, token: Token, positions: _Positions) -> _Positions:
+        """The positions after `token`, from those of `positions` where it is printed."""
+        key = ('str', _STRING_PLACEHOLDER) if token.is_string_placeholder else _key(token)
+        if isinstance(positions, list):
+            where = self._sets.get(key)
+            if where is None:
+                where = self._sets[key] = set(self._found.get(key, ()))
+            return [j + 1 for j in positions if j in where]
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = self._masks[key] = _bits(self._found.get(key, ()), self._size)
+        return _positions((positions & mask) << 1)
+
+    def after_ellipsis(self, positions: _Positions) -> _Positions:
+        """The positions `...` reaches from any of `positions`: after zero or more whole items."""
+        if isinstance(positions, list):
+            positions = _bits(positions, self._size)
+        reached = 0
+        for exact, deeper in self._levels:
+            starts = positions & exact
+            if starts:
+                carried = ((deeper + starts) ^ deeper ^ starts) & deeper  # the rest of each run, from its first start
+                reached |= (starts | carried) & exact
+        others = positions & self._others
+        if others:
+            reached |= self._follow_steps(others)
+        return _positions(reached)
+
+    def _follow_steps(self, positions: int) -> int:
+        """`after_ellipsis` item by item from each position, each position reached once (for deep levels)."""
+        steps = self._steps
+        reached = bytearray(self._size)
+        digits = bin(positions)[:1:-1]  # digits[j] == '1': position j
+        j = digits.find('1')
+        while j >= 0:
+            k = j
+            while k >= 0 and not reached[k]:  # a position reached already: all that follows it is too
+                reached[k] = 1
+                k = steps[k]
+            j = digits.find('1', j + 1)
+        return int(reached[::-1].translate(_DIGITS), 2)
+
+
+_STRING_PLACEHOLDER = object()
+"""The key of `'...'` (any string) among the keys of printed tokens."""
 
 
 # --- explaining a difference ---------------------------------------------------------------------------

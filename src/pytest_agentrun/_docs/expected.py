@@ -150,7 +150,7 @@ def print_sites(source: str, tree: ast.Module | None = None) -> list[PrintSite]:
     """
     if tree is None:
         tree = ast.parse(source)
-    lines = source.splitlines()
+    lines = source.split('\n')  # an example's lines are joined with \n: see blocks.py
     sites: list[PrintSite] = []
     for stmt, following in _statement_pairs(tree):
         if not _is_print(stmt):

@@ -27,6 +27,7 @@ from .execute import doc_model_resolver, run_example
 from .expected import PrintSite, print_sites
 from .failure import DocCheckFailure
 from .layout import Printed, layout
+from .lines import doc_lines
 from .rules import RULES_ADVICE, combine_rules
 from .update import Edit, edit_for
 
@@ -46,7 +47,7 @@ class _DocCollector(pytest.File):
     lines: list[str]
 
     def _items(self, blocks: Sequence[CodeBlock], text: str, label: Callable[[CodeBlock], str]) -> Iterator[DocExample]:
-        self.lines = text.splitlines()
+        self.lines = doc_lines(text)
         titled = {b.title: b for b in blocks if b.title}
         for block in blocks:
             yield DocExample.from_parent(self, name=label(block), block=block, titled=titled)  # pyright: ignore[reportUnknownMemberType]
@@ -172,7 +173,7 @@ class DocExample(pytest.Function):
             line = block.doc_line(exc.lineno or 1)
             message = exc.msg
             if 'unterminated triple-quoted string' in message:
-                quote = '"""' if '"""' in (block.source.splitlines()[(exc.lineno or 1) - 1]) else "'''"
+                quote = '"""' if '"""' in (block.source.split('\n')[(exc.lineno or 1) - 1]) else "'''"
                 raise DocCheckFailure(
                     f'{self._path_text}:{line}: unterminated output block: the {quote} opened here is never closed; '
                     f'close it with {quote} on its own line after the expected output. Nothing was run or rewritten.'

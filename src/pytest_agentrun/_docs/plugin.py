@@ -2,7 +2,8 @@
 
 Registered by the plugin only when doc examples are collected (`--agentrun-docs`, `--agentrun-docstrings`,
 `--agentrun-docs-module`, or their ini keys). Rewrites travel as plain data on the reports of the examples,
-so under pytest-xdist the controller, which alone writes files, gathers those of every worker.
+so under pytest-xdist the controller, which alone writes files, gathers those of every worker. A doc file that
+could not be rewritten fails the run (exit status 1), and the summary says why.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_agentrun._files import display_path
+from pytest_agentrun._files import display_path, remove_stale_temporaries
 from pytest_agentrun._options import DocsSettings
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class DocsPlugin:
         """The rewrites gathered from the reports (of every worker, under xdist)."""
         self.outcome: Outcome | None = None
         """What the end of the session did to the doc files."""
+        self.tidied: set[Path] = set()
+        """The directories of doc files cleared of the temporary files of crashed rewrites (when updating)."""
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
         """Collect the examples of Markdown files and of .py files' docstrings, as the settings ask."""
@@ -51,6 +54,9 @@ class DocsPlugin:
             collector = DocstringFile.from_parent(parent, path=file_path)  # pyright: ignore[reportUnknownMemberType]
         if collector is not None:
             collector.settings, collector.file_rules = self.settings, self.file_rules
+            if self.settings.update and file_path.parent not in self.tidied:
+                self.tidied.add(file_path.parent)
+                remove_stale_temporaries(file_path.parent)  # left by a rewrite that crashed, long ago
         return collector
 
     @pytest.hookimpl(tryfirst=True)
@@ -101,6 +107,8 @@ class DocsPlugin:
         from .update import Edit, apply_edits
 
         self.outcome = apply_edits([Edit.from_dict(e) for e in self.edits], session.config.rootpath)
+        if self.outcome.refused and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a rewrite asked for and not done
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         """List the doc files rewritten, and those refused."""
@@ -112,8 +120,16 @@ class DocsPlugin:
             terminalreporter.write_sep('-', 'pytest-agentrun: doc examples')
             terminalreporter.write_line('no doc example needed rewriting')
             return
-        terminalreporter.write_sep('-', 'pytest-agentrun: doc examples rewritten')
+        title = 'rewritten' if outcome.rewritten else 'not rewritten'
+        terminalreporter.write_sep('-', f'pytest-agentrun: doc examples {title}')
         for path, examples in outcome.rewritten.items():
             terminalreporter.write_line(f'{display_path(path, root)}: {", ".join(examples)}')
         for path, why in outcome.refused.items():
-            terminalreporter.write_line(f'NOT rewritten {display_path(path, root)}: {why}', red=True)
+            terminalreporter.write_line(f'{display_path(path, root)}: not rewritten: {why}', red=True)
+        if outcome.refused:
+            count = len(outcome.refused)
+            terminalreporter.write_line(
+                f'{count} doc file{"s" if count > 1 else ""} not rewritten, so this run fails; '
+                'fix what is named above and run pytest --agentrun-update-docs again.',
+                red=True,
+            )
