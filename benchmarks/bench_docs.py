@@ -96,18 +96,16 @@ import pytest
 from pytest_examples import EvalExample, find_examples
 
 from bench_rules import RULES
-from pytest_agentrun import _intercept
 from pytest_agentrun._docs.execute import doc_model_resolver
+from pytest_agentrun._guard import GUARD_KEY
 
 DOCS = Path(__file__).parent / 'docs'
 
 
 @pytest.fixture
-def scripted_models():
-    resolve = doc_model_resolver(RULES, 'no rule answers this prompt')
-    intercept.state.resolvers.append(resolve)
-    yield
-    intercept.state.resolvers.remove(resolve)
+def scripted_models(pytestconfig):
+    with pytestconfig.stash[GUARD_KEY].scripting(doc_model_resolver(RULES, 'no rule answers this prompt')):
+        yield
 
 
 @pytest.mark.parametrize('example', list(find_examples(DOCS)), ids=str)
