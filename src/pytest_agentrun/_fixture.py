@@ -145,7 +145,8 @@ class AgentRunFactory:
         `OpenAIChatModel('gpt-5.2', provider=...)`), for the rest of the test. With `agent=`, it answers only the
         requests of that agent's runs, so agents sharing one model each get a script of their own (the name
         may then be left out: the agent's model is meant). Without a name, use the model yourself
-        (`agent.override(model=...)`).
+        (`agent.override(model=...)`). A factory made by hand, not by the fixture, scripts the models it names
+        for the rest of the running test (or doc example).
         """
         target = _unwrapped(agent)
         if name is None and target is not None:
@@ -166,6 +167,9 @@ class AgentRunFactory:
         self.models.append(model)
         if name is not None:
             self._scripted[key] = (target, model)
+            guard = _guard.current()
+            if self._guard is None and guard is not None:  # made by hand, e.g. in a doc example
+                guard.scripting_for_the_test(self.resolve)
         return model
 
     def resolve(self, name: str, agent: Any = None) -> Model | None:

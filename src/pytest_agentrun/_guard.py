@@ -67,6 +67,7 @@ class Guard:
         self._real_requests = False
         self._recording = False
         self._resolvers: list[Resolver] = []
+        self._test_resolvers: list[Resolver] = []
         self._cassette: CassetteHandler | None = None
         self._blocked: list[RealRequestBlockedError] = []
         self._seen: set[int] = set()
@@ -130,6 +131,9 @@ class Guard:
             yield
         finally:
             self.test, self._real_requests, self._recording, self._cassette = None, False, False, None
+            for resolver in self._test_resolvers:
+                self._resolvers.remove(resolver)
+            self._test_resolvers.clear()
             self._blocked.clear()
             self._seen.clear()
             _apply(self)
@@ -142,6 +146,12 @@ class Guard:
             yield
         finally:
             self._resolvers.remove(resolver)
+
+    def scripting_for_the_test(self, resolver: Resolver) -> None:
+        """From now until the running test ends, `resolver` scripts the models it knows (a hand-made factory)."""
+        if self.test is not None and resolver not in self._resolvers:
+            self._resolvers.append(resolver)
+            self._test_resolvers.append(resolver)
 
     @contextmanager
     def replaying(self, cassette: CassetteHandler, *, recording: bool) -> Generator[None]:
