@@ -112,7 +112,7 @@ class AgentRunFactory:
         self, options: Options | None = None, test_name: str | None = None, *, guard: _guard.Guard | None = None
     ) -> None:
         """Create a factory; the fixture does this once per test."""
-        self.options = options or Options()
+        self.options: Options = options or Options()
         """The options in force for the test."""
         self.test_name = test_name
         self._guard = guard
