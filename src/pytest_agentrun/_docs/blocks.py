@@ -70,7 +70,10 @@ class CodeBlock:
 
 
 def read_doc(path: Path) -> tuple[str, str]:
-    """Read a doc file as UTF-8; return its text and a digest of its bytes.
+    """Read a doc file as UTF-8; return its text (without a byte order mark) and a digest of its bytes.
+
+    A BOM is not part of the text, so a fence on the first line is found; a rewrite, which works on the file's
+    bytes, keeps it.
 
     Raises:
         DocSourceError: the file is not valid UTF-8; the message names the line and column of the first bad byte.
@@ -87,7 +90,7 @@ def read_doc(path: Path) -> tuple[str, str]:
         raise DocSourceError(
             path, line, f'not valid UTF-8 (byte 0x{bad} at column {column}); save the file as UTF-8'
         ) from None
-    return text, hashlib.sha256(data).hexdigest()
+    return text.removeprefix('\ufeff'), hashlib.sha256(data).hexdigest()
 
 
 def parse_info(info: str) -> tuple[str, dict[str, str]]:

@@ -24,6 +24,19 @@ __all__ = ('DocsPlugin',)
 _EDITS_ATTRIBUTE = 'agentrun_doc_edits'
 """The call report's attribute holding an example's rewrites."""
 
+CAPTURED_SHOWN = 10_000
+"""How many characters of an example's captured output (stdout, stderr, log) a report keeps, at most."""
+
+
+def _clip_section(text: str) -> str:
+    if len(text) <= CAPTURED_SHOWN:
+        return text
+    half = CAPTURED_SHOWN // 2
+    return (
+        f'{text[:half]}\n... (the captured output is clipped here: {CAPTURED_SHOWN:,} of {len(text):,} characters '
+        f'shown, the first and the last {half:,}) ...\n{text[-half:]}'
+    )
+
 
 class DocsPlugin:
     """Collects doc examples, and rewrites their output at the end of the session when asked."""
@@ -83,11 +96,13 @@ class DocsPlugin:
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        """Carry an example's rewrites on its call report, as plain data."""
+        """Carry an example's rewrites on its call report, as plain data; clip what an example printed elsewhere."""
         report: pytest.TestReport = yield
         edits = getattr(item, 'edits', None)
         if report.when == 'call' and edits:
             setattr(report, _EDITS_ATTRIBUTE, [e.to_dict() for e in edits])
+        if edits is not None and report.sections:  # a doc example: megabytes of output make no readable report
+            report.sections = [(title, _clip_section(text)) for title, text in report.sections]
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
