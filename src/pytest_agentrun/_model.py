@@ -449,6 +449,7 @@ class ScriptedModel(NamedModel):
                 settings=settings,
                 prompt=latest_prompt(messages),
                 streamed=streamed,
+                model_name=self._stand_in,
             )
             result: Any = turn.function(info)
             if inspect.isawaitable(result):
