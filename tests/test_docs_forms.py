@@ -696,3 +696,28 @@ def test_a_bad_normaliser_line_is_a_usage_error(pytester: pytest.Pytester) -> No
             '(unterminated character set at position 0); write one `regex => replacement` a line'
         ]
     )
+
+
+# --- --agentrun-docs-module of a module whose package does not import -------------------------------------------
+
+
+def test_docs_module_inside_a_package_that_fails_to_import(pytester: pytest.Pytester) -> None:
+    # e.g. pydantic_ai.durable_exec.dbos._agent without the dbos extra: its source is read, never imported
+    write(pytester, 'needs_extra/__init__.py', "raise ImportError('install the extra: pip install needs-extra[all]')\n")
+    write(
+        pytester,
+        'needs_extra/tools.py',
+        '''\
+        def tool():
+            """A tool.
+
+            ```python
+            print('parsed, not imported')
+            #> parsed, not imported
+            ```
+            """
+        ''',
+    )
+    pytester.syspathinsert()
+    result = pytester.runpytest('-p', 'no:cacheprovider', '--agentrun-docs-module', 'needs_extra.tools', '-v')
+    result.stdout.fnmatch_lines(['needs_extra.tools::tool:line_4 PASSED*'])

@@ -17,6 +17,8 @@ from pytest_agentrun._files import display_path
 from pytest_agentrun._options import DocsSettings
 
 if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+
     from .update import Outcome
 
 __all__ = ('DocsPlugin',)
@@ -36,6 +38,21 @@ def _clip_section(text: str) -> str:
         f'{text[:half]}\n... (the captured output is clipped here: {CAPTURED_SHOWN:,} of {len(text):,} characters '
         f'shown, the first and the last {half:,}) ...\n{text[-half:]}'
     )
+
+
+def _source_spec(name: str) -> ModuleSpec | None:
+    """The spec of the module `name`, found along the path of the packages above it without importing them."""
+    from importlib.machinery import PathFinder
+
+    parts = name.split('.')
+    search: list[str] | None = None
+    spec: ModuleSpec | None = None
+    for index in range(len(parts)):
+        spec = PathFinder.find_spec('.'.join(parts[: index + 1]), search)
+        if spec is None:
+            return None
+        search = list(spec.submodule_search_locations or [])
+    return spec
 
 
 class DocsPlugin:
@@ -79,7 +96,11 @@ class DocsPlugin:
             try:
                 spec = importlib.util.find_spec(name)
             except (ImportError, ValueError) as exc:
-                raise pytest.UsageError(f'--agentrun-docs-module {name}: cannot import it ({exc})') from None
+                # a package above it fails to import (e.g. an optional extra is missing): its examples are
+                # parsed, never imported, so find its source file without importing anything
+                spec = _source_spec(name)
+                if spec is None:
+                    raise pytest.UsageError(f'--agentrun-docs-module {name}: cannot import it ({exc})') from None
             if spec is None or spec.origin is None or not spec.origin.endswith('.py'):
                 raise pytest.UsageError(
                     f'--agentrun-docs-module {name}: no importable Python source file has that name '
