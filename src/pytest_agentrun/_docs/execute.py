@@ -8,7 +8,7 @@ text whose lines at those numbers are the example's (blank elsewhere in a Markdo
 .py file), so tracebacks, `inspect.getsource`, `executing` (logfire's span names) and `warnings` see the
 example's source. `print` is replaced in the module's namespace only: prints from library code are not
 captured. When the example defines the function to call (`main` by default) and does not call it itself, it
-is called, and run with `asyncio.run` when it is async.
+is called, and run on the example's event loop when it is async.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 from .attributes import MAIN
 from .blocks import CodeBlock
 from .expected import PrintSite
-from .isolation import fresh_event_loop, no_process_exit, time_limit, working_directory
+from .isolation import current_loop, fresh_event_loop, no_process_exit, time_limit, working_directory
 from .layout import Printed
 
 __all__ = ('CallMissing', 'calls_itself', 'compile_block', 'register_source', 'run_example')
@@ -82,30 +82,24 @@ def compile_block(block: CodeBlock, tree: ast.Module | None = None) -> CodeType:
     return _shifted(code, block.first_line - 1)
 
 
-def register_source(blocks: Sequence[CodeBlock]) -> Callable[[], None]:
+def register_source(blocks: Sequence[CodeBlock], file_lines: Sequence[str] = ()) -> Callable[[], None]:
     """Give `linecache` the blocks' code at their lines of their file; return the function that takes it back.
 
     In a Markdown page the other lines are blank, so the text parses as Python (`executing` parses it); in a
-    .py file they are the file's own, so tracebacks into the file's code still read right.
+    .py file they are the file's own (`file_lines`, each ending in a newline), so tracebacks into the file's
+    code still read right.
     """
     by_file: dict[str, list[CodeBlock]] = {}
     for block in blocks:
         by_file.setdefault(str(block.path), []).append(block)
     previous: dict[str, Any] = {}
     for filename, file_blocks in by_file.items():
-        if file_blocks[0].path.suffix == '.py':
-            try:
-                lines = Path(filename).read_text(encoding='utf-8').splitlines()
-            except (OSError, UnicodeDecodeError):
-                lines = []
-        else:
-            lines = []
+        text = list(file_lines) if file_blocks[0].path.suffix == '.py' else []
         for block in file_blocks:
-            code_lines = block.source.splitlines()
+            code_lines = [line + '\n' for line in block.source.splitlines()]
             needed = block.first_line - 1 + len(code_lines)
-            lines.extend([''] * (needed - len(lines)))
-            lines[block.first_line - 1 : needed] = code_lines
-        text = [line + '\n' for line in lines]
+            text.extend(['\n'] * (needed - len(text)))
+            text[block.first_line - 1 : needed] = code_lines
         previous[filename] = linecache.cache.get(filename)
         linecache.cache[filename] = (sum(map(len, text)), None, text, filename)
 
@@ -220,11 +214,23 @@ def run_example(
             if callable(function):
                 result = function()
                 if inspect.isawaitable(result):
-                    asyncio.run(_await(result))
+                    _run_to_completion(result)
         except SystemExit as exc:
             if exc.code not in (0, None):
                 raise
     return printed
+
+
+def _run_to_completion(awaitable: Any) -> None:
+    """Run `main()`'s awaitable on the example's event loop (one loop, not a second one as `asyncio.run` makes).
+
+    If the example left no usable current loop (it called `asyncio.run` itself, which unsets it), `asyncio.run`.
+    """
+    loop = current_loop()
+    if loop is None or loop.is_closed() or loop.is_running():
+        asyncio.run(_await(awaitable))
+    else:
+        loop.run_until_complete(_await(awaitable))
 
 
 async def _await(awaitable: Any) -> Any:

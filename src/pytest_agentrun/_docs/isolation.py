@@ -31,6 +31,7 @@ __all__ = (
     'ExampleExit',
     'ExampleTimeout',
     'close_left_loop',
+    'current_loop',
     'fresh_event_loop',
     'no_process_exit',
     'time_limit',
@@ -53,7 +54,8 @@ def working_directory(path: Path | None) -> Generator[None]:
 # --- event loops -----------------------------------------------------------------------------------------------
 
 
-def _current_loop() -> asyncio.AbstractEventLoop | None:
+def current_loop() -> asyncio.AbstractEventLoop | None:
+    """The current event loop of this thread, or None (without the deprecation warning some releases give)."""
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', DeprecationWarning)
         try:
@@ -85,7 +87,7 @@ def close_left_loop() -> None:
     `filterwarnings = error`, a failure there), and on CPython 3.11 a warning raised while the
     interpreter builds an AST can even break that build.
     """
-    loop = _current_loop()
+    loop = current_loop()
     if loop is not None and not loop.is_running():
         _shut_down(loop)
         asyncio.set_event_loop(None)

@@ -49,6 +49,14 @@ class _DocCollector(pytest.File):
     """The rules of the rules file, after the `agentrun_doc_rules` fixture's."""
     lines: list[str]
     _tmpdir: Path | None = None
+    _source_lines: tuple[str, ...] | None = None
+
+    @property
+    def source_lines(self) -> tuple[str, ...]:
+        """The file's lines, each ending in a newline, as `linecache` holds them (computed once)."""
+        if self._source_lines is None:
+            self._source_lines = tuple(line + '\n' for line in self.lines)
+        return self._source_lines
 
     def tmpdir(self, request: pytest.FixtureRequest) -> Path:
         """The page's temporary directory (`agentrun_docs_tmpdir = page`), made when its first example runs."""
@@ -235,7 +243,8 @@ class DocExample(pytest.Function):
         resolver = doc_model_resolver(combine_rules(rules, self.collector.file_rules), RULES_ADVICE)
         call = self.fence.call or settings.call or None
         guard = self.config.stash[GUARD_KEY]
-        self.addfinalizer(register_source([*required, block]))
+        file_lines = self.collector.source_lines if block.path.suffix == '.py' else ()
+        self.addfinalizer(register_source([*required, block], file_lines))
         try:
             with guard.scripting(resolver):
                 printed = run_example(
