@@ -15,7 +15,7 @@ this Python, alternately:
 - (A) `pytest --agentrun-docs docs -q -p no:cacheprovider`: our checker;
 - (B) `pytest test_pe.py -q -p no:cacheprovider`: a test parametrized over `pytest_examples.find_examples`
   calling `eval_example.run_print_check(example, call='main')`. Its model strings are answered offline by
-  the same rules, through a resolver pushed onto pytest-agentrun's interception (our plugin is active in
+  the same rules, through a resolver scripting pytest-agentrun's guard (our plugin is active in
   that session too, as it is in any session where it is installed).
 
 Both sessions share one `conftest.py` that imports pydantic-ai and runs one warm-up agent run at session
@@ -96,18 +96,16 @@ import pytest
 from pytest_examples import EvalExample, find_examples
 
 from bench_rules import RULES
-from pytest_agentrun import _intercept
 from pytest_agentrun._docs.execute import doc_model_resolver
+from pytest_agentrun._guard import GUARD_KEY
 
 DOCS = Path(__file__).parent / 'docs'
 
 
 @pytest.fixture
-def scripted_models():
-    resolve = doc_model_resolver(RULES, 'no rule answers this prompt')
-    intercept.state.resolvers.append(resolve)
-    yield
-    intercept.state.resolvers.remove(resolve)
+def scripted_models(request):
+    with request.config.stash[GUARD_KEY].scripting(doc_model_resolver(RULES, 'no rule answers this prompt')):
+        yield
 
 
 @pytest.mark.parametrize('example', list(find_examples(DOCS)), ids=str)
