@@ -15,7 +15,7 @@ this Python, alternately:
 - (A) `pytest --agentrun-docs docs -q -p no:cacheprovider`: our checker;
 - (B) `pytest test_pe.py -q -p no:cacheprovider`: a test parametrized over `pytest_examples.find_examples`
   calling `eval_example.run_print_check(example, call='main')`. Its model strings are answered offline by
-  the same rules, through a resolver pushed onto pytest-agentrun's interception (our plugin is active in
+  the same rules, through a resolver scripting pytest-agentrun's guard (our plugin is active in
   that session too, as it is in any session where it is installed).
 
 Both sessions share one `conftest.py` that imports pydantic-ai and runs one warm-up agent run at session
@@ -103,8 +103,8 @@ DOCS = Path(__file__).parent / 'docs'
 
 
 @pytest.fixture
-def scripted_models(pytestconfig):
-    with pytestconfig.stash[GUARD_KEY].scripting(doc_model_resolver(RULES, 'no rule answers this prompt')):
+def scripted_models(request):
+    with request.config.stash[GUARD_KEY].scripting(doc_model_resolver(RULES, 'no rule answers this prompt')):
         yield
 
 

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pytest_agentrun._docs.execute import _close_left_loop  # pyright: ignore[reportPrivateUsage]
+from pytest_agentrun._docs.isolation import close_left_loop
 
 # Doc pages the tests feed to pytester runs; not doc examples of this project (those are in examples/docs).
 collect_ignore = ['pages']
@@ -22,4 +22,4 @@ def close_run_sync_loop() -> Iterator[None]:
     same around each example, with the same function.
     """
     yield
-    _close_left_loop()
+    close_left_loop()

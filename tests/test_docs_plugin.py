@@ -8,6 +8,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import pydantic_ai  # noqa: F401  # pyright: ignore[reportUnusedImport]
 import pytest
 
 # Imported before any in-process pytester run (see test_guard.py for why): the examples' scripted models import
@@ -308,7 +309,6 @@ def test_an_error_raised_by_the_example_points_at_the_doc(docs: pytest.Pytester)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         exact(
-            '    ```python',
             '    x = 1',
             '>   raise ValueError(f"bad {x}")',
             'E   ValueError: bad 1',

@@ -909,6 +909,19 @@ async def test_request_info_messages_are_those_of_the_request() -> None:
 
 
 @pytest.mark.anyio
+async def test_request_info_names_the_model_asked() -> None:
+    seen: list[str | None] = []
+
+    def remember(info: RequestInfo) -> str:
+        seen.append(info.model_name)
+        return 'Hello.'
+
+    await Agent(ScriptedModel([remember], model='openai:gpt-5.2')).run('Hi')
+    await Agent(ScriptedModel([remember])).run('Hi')
+    assert seen == ['openai:gpt-5.2', None]
+
+
+@pytest.mark.anyio
 async def test_message_list_in_records_is_a_copy() -> None:
     model = ScriptedModel(['a'])
     result = await Agent(model).run('Hi')

@@ -470,6 +470,7 @@ class ScriptedModel(NamedModel):
                 settings=settings,
                 prompt=latest_prompt(messages),
                 streamed=streamed,
+                model_name=self._stand_in,
                 agent_name=_asking_agent_name(),
                 instructions=latest_instructions(messages),
             )

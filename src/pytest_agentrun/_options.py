@@ -7,6 +7,7 @@ per test; `docs_settings(config)` gives the session's doc-checking settings, or 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +146,40 @@ def add_options(parser: pytest.Parser) -> None:
         default='main',
         help='the function an example defines that is called after it runs (default: main; per block: call="...")',
     )
+    parser.addini(
+        'agentrun_docs_cwd',
+        default='',
+        help='the directory doc examples run in, relative to the rootdir (default: the rootdir)',
+    )
+    parser.addini(
+        'agentrun_docs_tmpdir',
+        default='false',
+        help='run doc examples in a fresh temporary directory: true or page (one per page), example (one per '
+        'example), false (default: run them in agentrun_docs_cwd)',
+    )
+    group.addoption(
+        '--agentrun-docs-timeout',
+        default=None,
+        metavar='SECONDS',
+        help='fail a doc example that runs longer than this (ini: agentrun_docs_timeout; default: no limit)',
+    )
+    parser.addini(
+        'agentrun_docs_timeout',
+        default='',
+        help='fail a doc example that runs longer than this many seconds (default: no limit)',
+    )
+    parser.addini(
+        'agentrun_docs_normalize',
+        type='linelist',
+        default=[],
+        help="`regex => replacement` lines applied to printed output and to the doc's output before comparing",
+    )
+    parser.addini(
+        'agentrun_docs_fence_attributes',
+        type='linelist',
+        default=[],
+        help='extra code fence attributes doc examples may carry, accepted and ignored',
+    )
 
 
 # --- a test's options ----------------------------------------------------------------------------------
@@ -239,6 +274,16 @@ class DocsSettings:
     """The function an example defines that is called after it runs."""
     rules_file: Path | None = None
     """The file of rules answering the prompts of doc examples, if any."""
+    cwd: Path | None = None
+    """The directory examples run in (None: wherever the process is)."""
+    tmpdir: str = ''
+    """'page' or 'example': run in a fresh temporary directory per page or per example; '' not."""
+    timeout: float | None = None
+    """Fail an example that runs longer than this many seconds (None: no limit)."""
+    normalize: tuple[tuple[str, str], ...] = ()
+    """(regex, replacement) pairs applied to both sides of a comparison, line by line."""
+    fence_attributes: tuple[str, ...] = ()
+    """Extra fence attributes to accept and ignore."""
 
 
 def docs_settings(config: pytest.Config) -> DocsSettings | None:
@@ -271,4 +316,64 @@ def docs_settings(config: pytest.Config) -> DocsSettings | None:
         line_length=int(length),
         call=str(config.getini('agentrun_docs_call')).strip(),
         rules_file=rules_file,
+        cwd=_docs_cwd(config),
+        tmpdir=_docs_tmpdir(config),
+        timeout=_docs_timeout(config),
+        normalize=tuple(_normalizer(line) for line in config.getini('agentrun_docs_normalize') if line.strip()),
+        fence_attributes=tuple(a.strip() for a in config.getini('agentrun_docs_fence_attributes') if a.strip()),
     )
+
+
+def _docs_cwd(config: pytest.Config) -> Path:
+    name = str(config.getini('agentrun_docs_cwd')).strip()
+    path = config.rootpath / name if name else config.rootpath
+    if not path.is_dir():
+        raise pytest.UsageError(f'agentrun_docs_cwd: {path} is not a directory (paths are relative to the rootdir)')
+    return path
+
+
+def _docs_tmpdir(config: pytest.Config) -> str:
+    value = str(config.getini('agentrun_docs_tmpdir')).strip().lower()
+    chosen = {'false': '', 'no': '', '0': '', '': '', 'true': 'page', 'yes': 'page', '1': 'page'}.get(value, value)
+    if chosen not in ('', 'page', 'example'):
+        raise pytest.UsageError(
+            f'agentrun_docs_tmpdir takes false, true (a directory per page), page or example, got {value!r}'
+        )
+    return chosen
+
+
+def _docs_timeout(config: pytest.Config) -> float | None:
+    given = config.getoption('agentrun_docs_timeout')
+    text = str(given if given is not None else config.getini('agentrun_docs_timeout')).strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if seconds < 0:
+        raise pytest.UsageError(
+            f'agentrun_docs_timeout (--agentrun-docs-timeout) takes a number of seconds (0: no limit), got {text!r}'
+        )
+    return seconds or None
+
+
+def _normalizer(line: str) -> tuple[str, str]:
+    """A `regex => replacement` line of `agentrun_docs_normalize`, checked."""
+    text = line.strip()
+    if ' => ' in text:
+        pattern, _, replacement = text.rpartition(' => ')
+    elif text.endswith(' =>'):
+        pattern, replacement = text[:-3], ''
+    else:
+        raise pytest.UsageError(
+            f"agentrun_docs_normalize: {text!r} has no ' => '; write one `regex => replacement` a line"
+        )
+    try:
+        re.compile(pattern.strip())
+    except re.error as exc:
+        raise pytest.UsageError(
+            f'agentrun_docs_normalize: {text!r} is not a valid regular expression ({exc}); '
+            'write one `regex => replacement` a line'
+        ) from None
+    return pattern.strip(), replacement.strip()

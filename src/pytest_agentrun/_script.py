@@ -141,6 +141,8 @@ class RequestInfo:
     """The latest user prompt text in the messages, if any."""
     streamed: bool
     """Whether the request is streamed."""
+    model_name: str | None = None
+    """The model asked, as its model string (`'openai:gpt-5.2'`); None for a model known by no model string."""
     agent_name: str | None = None
     """The name of the agent whose run makes the request (`Agent(name=...)`, or the variable it was run from)."""
     instructions: str | None = None

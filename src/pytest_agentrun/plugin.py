@@ -4,7 +4,7 @@
   agents a conftest builds resolve their model strings to stand-ins too;
 - cassettes (`_cassettes.plugin.CassettePlugin`);
 - doc checking (`_docs.plugin.DocsPlugin`), when doc examples are collected;
-- the `agentrun` and `agentrun_doc_rules` fixtures.
+- the `agentrun`, `agentrun_doc_rules` and `agentrun_doc_normalizers` fixtures.
 
 Nothing here imports pydantic-ai: a test that uses none of the plugin's features runs as it would without it.
 """
@@ -72,6 +72,17 @@ def agentrun_doc_rules() -> dict[str, Any]:
     `return {'What is the capital of France?': 'The capital of France is Paris.'}`.
     """
     return {}
+
+
+@pytest.fixture
+def agentrun_doc_normalizers() -> list[Any]:
+    """Output normalisers for doc examples: override it in conftest.py.
+
+    Return a list of callables (a line in, a line out) and `(pattern, replacement)` pairs, applied to each line
+    of what examples print and of the output their doc writes before comparing, after those of the ini key
+    `agentrun_docs_normalize`. Example: `return [(r'run-[0-9a-f]+', 'run-N'), str.rstrip]`.
+    """
+    return []
 
 
 @pytest.fixture

@@ -74,6 +74,9 @@ class CodeBlock:
 def read_doc(path: Path) -> tuple[str, str]:
     """Read a doc file as UTF-8; return its text (without a byte order mark) and a digest of its bytes.
 
+    A BOM is not part of the text, so a fence on the first line is found; a rewrite, which works on the file's
+    bytes, keeps it.
+
     Raises:
         DocSourceError: the file is not valid UTF-8; the message names the line and column of the first bad byte.
 

@@ -18,12 +18,42 @@ from pytest_agentrun._files import display_path, remove_stale_temporaries
 from pytest_agentrun._options import DocsSettings
 
 if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+
     from .update import Outcome
 
 __all__ = ('DocsPlugin',)
 
 _EDITS_ATTRIBUTE = 'agentrun_doc_edits'
 """The call report's attribute holding an example's rewrites."""
+
+CAPTURED_SHOWN = 10_000
+"""How many characters of an example's captured output (stdout, stderr, log) a report keeps, at most."""
+
+
+def _clip_section(text: str) -> str:
+    if len(text) <= CAPTURED_SHOWN:
+        return text
+    half = CAPTURED_SHOWN // 2
+    return (
+        f'{text[:half]}\n... (the captured output is clipped here: {CAPTURED_SHOWN:,} of {len(text):,} characters '
+        f'shown, the first and the last {half:,}) ...\n{text[-half:]}'
+    )
+
+
+def _source_spec(name: str) -> ModuleSpec | None:
+    """The spec of the module `name`, found along the path of the packages above it without importing them."""
+    from importlib.machinery import PathFinder
+
+    parts = name.split('.')
+    search: list[str] | None = None
+    spec: ModuleSpec | None = None
+    for index in range(len(parts)):
+        spec = PathFinder.find_spec('.'.join(parts[: index + 1]), search)
+        if spec is None:
+            return None
+        search = list(spec.submodule_search_locations or [])
+    return spec
 
 
 class DocsPlugin:
@@ -72,7 +102,11 @@ class DocsPlugin:
             try:
                 spec = importlib.util.find_spec(name)
             except (ImportError, ValueError) as exc:
-                raise pytest.UsageError(f'--agentrun-docs-module {name}: cannot import it ({exc})') from None
+                # a package above it fails to import (e.g. an optional extra is missing): its examples are
+                # parsed, never imported, so find its source file without importing anything
+                spec = _source_spec(name)
+                if spec is None:
+                    raise pytest.UsageError(f'--agentrun-docs-module {name}: cannot import it ({exc})') from None
             if spec is None or spec.origin is None or not spec.origin.endswith('.py'):
                 raise pytest.UsageError(
                     f'--agentrun-docs-module {name}: no importable Python source file has that name '
@@ -89,11 +123,13 @@ class DocsPlugin:
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        """Carry an example's rewrites on its call report, as plain data."""
+        """Carry an example's rewrites on its call report, as plain data; clip what an example printed elsewhere."""
         report: pytest.TestReport = yield
         edits = getattr(item, 'edits', None)
         if report.when == 'call' and edits:
             setattr(report, _EDITS_ATTRIBUTE, [e.to_dict() for e in edits])
+        if edits is not None and report.sections:  # a doc example: megabytes of output make no readable report
+            report.sections = [(title, _clip_section(text)) for title, text in report.sections]
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
