@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from pydantic_ai.messages import ModelResponse, TextPart
+from pydantic_ai import Agent
+from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.usage import RequestUsage
 
 from pytest_agentrun import (
@@ -546,6 +548,58 @@ def test_model_argument_errors() -> None:
         ScriptedModel(['a'], model='')
     with raises_exactly(TypeError, "ScriptedModel: model must be a model name such as 'openai:gpt-5.2', got 5"):
         ScriptedModel(['a'], model=5)  # type: ignore[arg-type]
+
+
+def test_a_mapping_or_a_set_is_not_a_script() -> None:
+    # a dict iterates over its keys: without this check, the script would be the turn 'a'
+    with raises_exactly(
+        TypeError,
+        "ScriptedModel takes a list of turns, got the dict {'a': 'b'}; "
+        "to answer by prompt, pass it as rules={'a': 'b'}",
+    ):
+        ScriptedModel({'a': 'b'})  # type: ignore[arg-type]
+    with raises_exactly(
+        TypeError, "ScriptedModel takes a list of turns, got the set {'a'}; a script is in order: use a list"
+    ):
+        ScriptedModel({'a'})
+
+
+class Ticket:
+    def __repr__(self) -> str:
+        return 'Ticket()'
+
+
+def test_arguments_that_are_not_json_fail_at_build_time() -> None:
+    with raises_exactly(
+        TypeError,
+        "script[2]: tool_call('book', ticket=Ticket()) passes ticket=Ticket(), which is not JSON-serialisable; "
+        'a model sends JSON: use strings, numbers, booleans, None, lists and dicts '
+        '(pydantic models, dataclasses and dates are sent as their JSON form)',
+    ):
+        ScriptedModel([*OK, tool_call('book', ticket=Ticket())])
+    with raises_exactly(
+        TypeError,
+        "rules[0]: output({'ticket': Ticket()}) is not JSON-serialisable; "
+        'a model sends JSON: use strings, numbers, booleans, None, lists and dicts '
+        '(pydantic models, dataclasses and dates are sent as their JSON form)',
+    ):
+        ScriptedModel(rules={'Hi': ['Sure.', output(ticket=Ticket())]})
+
+
+def test_arguments_are_sent_in_their_json_form() -> None:
+    agent = Agent(ScriptedModel([tool_call('book', day=date(2026, 1, 2), seats={2}), 'Booked.']))
+    seen: list[tuple[str, list[int]]] = []
+
+    @agent.tool_plain
+    def book(day: str, seats: list[int]) -> str:
+        seen.append((day, seats))
+        return 'ok'
+
+    result = agent.run_sync('Book it')
+    assert seen == [('2026-01-02', [2])]  # a date and a set arrive as JSON carries them: a string and a list
+    call = result.all_messages()[1].parts[0]
+    assert isinstance(call, ToolCallPart)
+    assert call.args == {'day': '2026-01-02', 'seats': [2]}
 
 
 def test_script_may_be_any_iterable() -> None:

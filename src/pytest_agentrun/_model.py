@@ -241,11 +241,7 @@ class ScriptedModel(NamedModel):
             settings: Default model settings.
 
         """
-        if isinstance(script, (str, bytes)) or not isinstance(script, Iterable):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise TypeError(
-                f'ScriptedModel takes a list of turns, got {script!r}; '
-                "for a single text answer write ScriptedModel(['...'])"
-            )
+        _check_script(script)
         if not isinstance(chunk_words, int) or isinstance(chunk_words, bool) or chunk_words < 1:  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ValueError(f'ScriptedModel: chunk_words must be a positive integer, got {chunk_words!r}')
         if model is not None and (not isinstance(model, str) or not model):  # pyright: ignore[reportUnnecessaryIsInstance]
@@ -499,7 +495,7 @@ class ScriptedModel(NamedModel):
             offered = [t.name for t in (*params.function_tools, *params.output_tools)]
             if spec.tool_name not in offered and not self._allow_unknown_tools:
                 self._used_unknown_tool(spec.tool_name, answered_by, number, params)
-            args: Any = spec.args if isinstance(spec.args, str) else dict(spec.args)
+            args: Any = spec.args if isinstance(spec.args, str) else pydantic_core.to_jsonable_python(spec.args)
             return ToolCallPart(spec.tool_name, args, tool_call_id=spec.tool_call_id or self._next_call_id())
         return self._output_part(cast(Output, spec), answered_by, number, params)
 
@@ -550,8 +546,62 @@ def _usage(usage: RequestUsage | Mapping[str, int]) -> RequestUsage:
     return RequestUsage(**counters)
 
 
+def _check_script(script: object) -> None:
+    """Reject what is not a script before iterating it: a dict would give its keys as turns, a set no order."""
+    if isinstance(script, Mapping):
+        pairs = cast('Mapping[Any, Any]', script)
+        raise TypeError(
+            f'ScriptedModel takes a list of turns, got the dict {_short_repr(pairs)}; '
+            f'to answer by prompt, pass it as rules={_short_repr(pairs)}'
+        )
+    if isinstance(script, (set, frozenset)):
+        raise TypeError(
+            f'ScriptedModel takes a list of turns, got the set {_short_repr(cast(object, script))}; '
+            'a script is in order: use a list'
+        )
+    if isinstance(script, (str, bytes)) or not isinstance(script, Iterable):
+        raise TypeError(
+            f'ScriptedModel takes a list of turns, got {script!r}; '
+            "for a single text answer write ScriptedModel(['...'])"
+        )
+
+
+def _short_repr(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + '...' + text[-1]
+
+
+_NOT_JSON = (
+    'a model sends JSON: use strings, numbers, booleans, None, lists and dicts '
+    '(pydantic models, dataclasses and dates are sent as their JSON form)'
+)
+
+
+def _is_json_able(value: object) -> bool:
+    try:
+        pydantic_core.to_jsonable_python(value)
+    except ValueError:  # PydanticSerializationError, or UnicodeDecodeError for bytes that are not UTF-8
+        return False
+    return True
+
+
+def _check_json(part: object, where: str) -> None:
+    """A scripted part whose values a model could not send as JSON fails when the model is built."""
+    if isinstance(part, ToolCall) and not isinstance(part.args, str):
+        for name, value in part.args.items():
+            if not _is_json_able(value):
+                raise TypeError(
+                    f'{where}: {part!r} passes {name}={_short_repr(value, 40)}, which is not JSON-serialisable; '
+                    + _NOT_JSON
+                )
+    elif isinstance(part, Output) and not _is_json_able(part.value):
+        raise TypeError(f'{where}: {part!r} is not JSON-serialisable; {_NOT_JSON}')
+
+
 def _checked(turn: Turn, where: str) -> Turn:
-    """Check the parts of a turn that depend on the installed pydantic-ai release."""
+    """Check a turn's values, and the parts of it that depend on the installed pydantic-ai release."""
+    for part in turn.parts:
+        _check_json(part, where)
     if turn.finish_reason is not None and not _compat.HAS_FINISH_REASON:
         raise ValueError(
             f'{where} sets finish_reason, but the installed pydantic-ai has no ModelResponse.finish_reason; '
