@@ -586,7 +586,7 @@ def test_arguments_that_are_not_json_fail_at_build_time() -> None:
         ScriptedModel(rules={'Hi': ['Sure.', output(ticket=Ticket())]})
 
 
-def test_arguments_are_sent_in_their_json_form() -> None:
+def test_arguments_are_sent_in_their_json_form(close_run_sync_loop: None) -> None:
     agent = Agent(ScriptedModel([tool_call('book', day=date(2026, 1, 2), seats={2}), 'Booked.']))
     seen: list[tuple[str, list[int]]] = []
 

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._errors import RealRequestBlockedError, ScriptError, ScriptExhaustedError, UnknownToolError, UnusedTurnsError
+from ._errors import (
+    InvalidArgumentsError,
+    RealRequestBlockedError,
+    ScriptError,
+    ScriptExhaustedError,
+    UnknownToolError,
+    UnusedTurnsError,
+)
 from ._rules import tool_return
 from ._script import RequestInfo, Turn, output, raises, text, thinking, tool_call, turn
 
@@ -21,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = (
     'AgentRunFactory',
+    'InvalidArgumentsError',
     'RealRequestBlockedError',
     'RecordedRun',
     'RequestInfo',

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 __all__ = (
+    'InvalidArgumentsError',
     'RealRequestBlockedError',
     'ScriptError',
     'ScriptExhaustedError',
@@ -37,6 +38,12 @@ class ScriptExhaustedError(ScriptError):
 
 class UnknownToolError(ScriptError):
     """A scripted turn calls a tool the agent does not offer in that request."""
+
+    __module__ = 'pytest_agentrun'
+
+
+class InvalidArgumentsError(ScriptError):
+    """A scripted tool call's arguments do not fit the tool's parameters (its JSON schema)."""
 
     __module__ = 'pytest_agentrun'
 
@@ -178,4 +185,19 @@ def unknown_tool_message(
         'Fix the tool name in the script, or pass allow_unknown_tools=True to ScriptedModel '
         'to test how the agent handles an unknown tool.'
     )
+    return '\n'.join(lines)
+
+
+def invalid_arguments_message(
+    *, where: str, call: str, number: int, errors: Sequence[str], signature: str, output: bool = False
+) -> str:
+    """The message of `InvalidArgumentsError`."""
+    kind = 'output tool' if output else 'tool'
+    lines = [
+        f'{where} sends {call}, whose arguments do not fit the {kind} in request {number}:',
+        *(f'  {e}' for e in errors),
+        f"The {kind}'s parameters: {signature}",
+        'Fix the arguments in the script, or write tool_call(..., valid=False) to send them as they are '
+        '(to test how the agent handles invalid arguments).',
+    ]
     return '\n'.join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import json
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -25,18 +26,22 @@ from pydantic_ai.messages import (
 from pydantic_ai.models import Model, ModelRequestParameters, StreamedResponse
 from pydantic_ai.profiles import ModelProfile, ModelProfileSpec
 from pydantic_ai.settings import ModelSettings
+from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.usage import RequestUsage
 
 from . import _compat
 from ._errors import (
+    InvalidArgumentsError,
     ScriptError,
     ScriptExhaustedError,
     UnknownToolError,
     UnusedTurnsError,
     exhausted_message,
+    invalid_arguments_message,
     unknown_tool_message,
     unused_message,
 )
+from ._jsonschema import schema_errors, signature
 from ._rules import Rule, build_rules
 from ._script import (
     Output,
@@ -492,12 +497,41 @@ class ScriptedModel(NamedModel):
         if isinstance(spec, Thinking):
             return ThinkingPart(spec.content, signature=spec.signature)
         if isinstance(spec, ToolCall):
-            offered = [t.name for t in (*params.function_tools, *params.output_tools)]
-            if spec.tool_name not in offered and not self._allow_unknown_tools:
+            tool = next((t for t in (*params.function_tools, *params.output_tools) if t.name == spec.tool_name), None)
+            if tool is None and not self._allow_unknown_tools:
                 self._used_unknown_tool(spec.tool_name, answered_by, number, params)
             args: Any = spec.args if isinstance(spec.args, str) else pydantic_core.to_jsonable_python(spec.args)
+            if tool is not None and spec.valid:
+                self._check_arguments(spec, args, tool, answered_by, number, output=tool in params.output_tools)
             return ToolCallPart(spec.tool_name, args, tool_call_id=spec.tool_call_id or self._next_call_id())
         return self._output_part(cast(Output, spec), answered_by, number, params)
+
+    def _check_arguments(
+        self, spec: ToolCall, args: Any, tool: ToolDefinition, answered_by: str, number: int, *, output: bool
+    ) -> None:
+        """Raise `InvalidArgumentsError` if the arguments do not fit the tool's JSON schema.
+
+        A JSON string that does not parse is left alone: writing one is already asking for invalid arguments.
+        """
+        __tracebackhide__ = True
+        if isinstance(args, str):
+            try:
+                args = json.loads(args)
+            except ValueError:
+                return
+        schema = tool.parameters_json_schema
+        errors = schema_errors(args, schema)
+        if errors:
+            raise InvalidArgumentsError(
+                invalid_arguments_message(
+                    where=answered_by[0].upper() + answered_by[1:],
+                    call=repr(spec),
+                    number=number,
+                    errors=errors,
+                    signature=signature(tool.name, schema),
+                    output=output,
+                )
+            )
 
     def _used_unknown_tool(self, name: str, answered_by: str, number: int, params: ModelRequestParameters) -> None:
         __tracebackhide__ = True

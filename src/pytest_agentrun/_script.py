@@ -83,6 +83,8 @@ class ToolCall:
     """The arguments: a mapping, or a JSON string sent as it is (to test invalid arguments)."""
     tool_call_id: str | None = None
     """The call's id; `None` gives a deterministic one (`call_1`, `call_2`, ... per model)."""
+    valid: bool = True
+    """Whether the arguments must fit the tool's parameters (checked at request time); `False` sends them unchecked."""
 
     def __repr__(self) -> str:
         if isinstance(self.args, str):
@@ -91,7 +93,8 @@ class ToolCall:
             args = f', {_short(dict(self.args))}'
         else:
             args = ''.join(f', {k}={_short(v, 30)}' for k, v in self.args.items())
-        return f'tool_call({self.tool_name!r}{args})'
+        options = '' if self.valid else ', valid=False'
+        return f'tool_call({self.tool_name!r}{args}{options})'
 
 
 @dataclass(frozen=True)
@@ -204,12 +207,21 @@ def text(content: str | None = None, *, chunks: Sequence[str] | None = None) -> 
 
 
 def tool_call(
-    tool_name: str, args: Mapping[str, Any] | str | None = None, /, *, tool_call_id: str | None = None, **kwargs: Any
+    tool_name: str,
+    args: Mapping[str, Any] | str | None = None,
+    /,
+    *,
+    tool_call_id: str | None = None,
+    valid: bool = True,
+    **kwargs: Any,
 ) -> ToolCall:
     """A call to the tool `tool_name`: `tool_call('get_weather', city='Paris')`.
 
     Arguments go as keywords, or as one mapping (`tool_call('f', {'from': 1})`, for names that are not
     identifiers), or as a JSON string sent as it is (`tool_call('f', '{"city": ')`, to test invalid JSON).
+    When the model sends the call, the arguments are checked against the tool's JSON schema, and arguments
+    that do not fit fail the request (`InvalidArgumentsError`); `valid=False` sends them unchecked, to test
+    how the agent handles invalid arguments (pydantic-ai sends a retry prompt back).
     """
     if not isinstance(tool_name, str) or not tool_name:  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f'tool_call() needs the tool name as a non-empty string first, got {tool_name!r}')
@@ -221,7 +233,9 @@ def tool_call(
         args = dict(args)
     elif not isinstance(args, str):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f'tool_call({tool_name!r}): arguments must be a mapping or a JSON string, got {args!r}')
-    return ToolCall(tool_name, args, tool_call_id)
+    if not isinstance(valid, bool):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'tool_call({tool_name!r}): valid must be True or False, got {valid!r}')
+    return ToolCall(tool_name, args, tool_call_id, valid)
 
 
 _MISSING: Any = object()
