@@ -67,3 +67,27 @@ async def run_stream_events(agent: Any, *args: Any, **kwargs: Any) -> AsyncGener
             yield events
     else:
         yield stream
+
+
+def _prompted_output_schema_in_request() -> bool:
+    """Probe: does a prompted-output request carry the output schema (`output_object`)? Not in 1.0."""
+    import anyio
+    from pydantic import BaseModel
+    from pydantic_ai import Agent, PromptedOutput
+
+    from pytest_agentrun import ScriptedModel, output
+
+    class Probe(BaseModel):
+        x: int
+
+    model = ScriptedModel([output(x=1)])
+
+    async def main() -> None:
+        await Agent(model, output_type=PromptedOutput(Probe)).run('probe')
+
+    anyio.run(main)
+    return model.requests[0].parameters.output_object is not None
+
+
+HAS_PROMPTED_OUTPUT_SCHEMA: bool = _prompted_output_schema_in_request()
+"""Prompted-output requests carry the output's JSON schema in `output_object` (not in 1.0)."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import (
     InvalidArgumentsError,
+    InvalidOutputError,
     RealRequestBlockedError,
     ScriptError,
     ScriptExhaustedError,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = (
     'AgentRunFactory',
     'InvalidArgumentsError',
+    'InvalidOutputError',
     'RealRequestBlockedError',
     'RecordedRun',
     'RequestInfo',

@@ -27,6 +27,7 @@ __all__ = (
     'estimate_tokens',
     'estimate_usage',
     'finish_reason',
+    'image_output_only',
     'prepare_messages',
     'prepare_request',
     'run_usage',
@@ -242,3 +243,8 @@ def all_messages_json(run: object) -> bytes:
         return cast(bytes, method())
     messages = cast('list[_messages.ModelMessage]', run.all_messages())  # type: ignore[attr-defined]
     return _messages.ModelMessagesTypeAdapter.dump_json(messages)
+
+
+def image_output_only(params: _models.ModelRequestParameters) -> bool:
+    """Whether a request takes an image as its output and no text (`output_type=BinaryImage`; not in 1.0)."""
+    return bool(getattr(params, 'allow_image_output', False)) and not params.allow_text_output

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 __all__ = (
     'InvalidArgumentsError',
+    'InvalidOutputError',
     'RealRequestBlockedError',
     'ScriptError',
     'ScriptExhaustedError',
@@ -44,6 +45,12 @@ class UnknownToolError(ScriptError):
 
 class InvalidArgumentsError(ScriptError):
     """A scripted tool call's arguments do not fit the tool's parameters (its JSON schema)."""
+
+    __module__ = 'pytest_agentrun'
+
+
+class InvalidOutputError(ScriptError):
+    """A scripted output fits none of the agent's output types, or the agent takes no structured output."""
 
     __module__ = 'pytest_agentrun'
 
@@ -201,3 +208,30 @@ def invalid_arguments_message(
         '(to test how the agent handles invalid arguments).',
     ]
     return '\n'.join(lines)
+
+
+def invalid_output_message(
+    *, where: str, output: str, number: int, rejections: Sequence[tuple[str, Sequence[str]]]
+) -> str:
+    """The message of `InvalidOutputError` for an output that fits none of the agent's output types."""
+    fits = "fits none of the agent's output types" if len(rejections) > 1 else "does not fit the agent's output type"
+    lines = [f'{where} sends {output} in request {number}, which {fits}:']
+    for label, errors in rejections:
+        lines.append(f'  {label}:')
+        lines.extend(f'    {e}' for e in errors)
+    lines.append(
+        'Fix the output in the script, or write output(..., valid=False) to send it as it is '
+        '(to test how the agent handles invalid output).'
+    )
+    return '\n'.join(lines)
+
+
+def text_output_message(*, where: str, output: str, number: int, takes: str) -> str:
+    """The message of `InvalidOutputError` for structured output scripted for an agent whose output is `takes`."""
+    return '\n'.join(
+        [
+            f"{where} sends {output} in request {number}, but the agent's output is {takes}, "
+            'which takes no structured output.',
+            'Script the answer as a string, or give the agent the output_type this output is for.',
+        ]
+    )

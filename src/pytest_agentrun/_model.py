@@ -32,16 +32,20 @@ from pydantic_ai.usage import RequestUsage
 from . import _compat
 from ._errors import (
     InvalidArgumentsError,
+    InvalidOutputError,
     ScriptError,
     ScriptExhaustedError,
     UnknownToolError,
     UnusedTurnsError,
     exhausted_message,
     invalid_arguments_message,
+    invalid_output_message,
+    text_output_message,
     unknown_tool_message,
     unused_message,
 )
 from ._jsonschema import schema_errors, signature
+from ._outputs import as_sent, candidates, route
 from ._rules import Rule, build_rules
 from ._script import (
     Output,
@@ -548,24 +552,42 @@ class ScriptedModel(NamedModel):
     def _output_part(
         self, spec: Output, answered_by: str, number: int, params: ModelRequestParameters
     ) -> ModelResponsePart:
+        """The part carrying a scripted output: routed to the output type it fits (see `_outputs`)."""
         __tracebackhide__ = True
-        value: Any = pydantic_core.to_jsonable_python(spec.value)
-        output_tools = params.output_tools
-        tool = None
+        jsonable: Any = pydantic_core.to_jsonable_python(spec.value)
+        offered = candidates(params)
         if spec.tool_name is not None:
-            tool = next((t for t in output_tools if t.name == spec.tool_name), None)
-            if tool is None:
+            offered = [c for c in offered if c.tool_name == spec.tool_name]
+            if not offered:
                 self._used_unknown_tool(spec.tool_name, answered_by, number, params)
-        if tool is None and params.output_mode not in ('native', 'prompted') and output_tools:
-            tool = output_tools[0]
-        if tool is None:
-            text = value if isinstance(value, str) else pydantic_core.to_json(value).decode()
-            return TextPart(text)
-        key = tool.outer_typed_dict_key
-        if key and not (isinstance(value, dict) and list(cast('dict[str, Any]', value)) == [key]):  # pyright: ignore[reportUnknownVariableType]
-            value = cast(Any, {key: value})
-        args: Any = value if isinstance(value, dict) else pydantic_core.to_json(value).decode()  # pyright: ignore[reportUnknownVariableType]
-        return ToolCallPart(tool.name, args, tool_call_id=self._next_call_id())
+        where = answered_by[0].upper() + answered_by[1:]
+        if not offered:
+            if params.output_mode in ('native', 'prompted') or isinstance(jsonable, str):
+                # a string for a text agent is its text; a release that does not put the prompted output's schema
+                # in the request (1.0) gets the JSON unchecked
+                return TextPart(_json_text(jsonable))
+            takes = (
+                'an image (output_type=BinaryImage)' if _compat.image_output_only(params) else 'text (output_type=str)'
+            )
+            raise InvalidOutputError(text_output_message(where=where, output=repr(spec), number=number, takes=takes))
+        routed = route(spec.value, jsonable, offered, check=spec.valid)
+        candidate = routed.candidate
+        if candidate is None:
+            if isinstance(jsonable, str) and params.allow_text_output:
+                return TextPart(jsonable)
+            rejections = [(c.label(), errors) for c, errors in routed.rejections]
+            raise InvalidOutputError(
+                invalid_output_message(where=where, output=repr(spec), number=number, rejections=rejections)
+            )
+        sent: Any = as_sent(candidate, jsonable)
+        if candidate.tool_name is None:
+            return TextPart(_json_text(sent))
+        args: Any = cast(Any, sent) if isinstance(sent, dict) else _json_text(sent)
+        return ToolCallPart(candidate.tool_name, args, tool_call_id=self._next_call_id())
+
+
+def _json_text(value: Any) -> str:
+    return value if isinstance(value, str) else pydantic_core.to_json(value).decode()
 
 
 # A scripted model is a test double like `FunctionModel`: pydantic-ai must prepare its messages the same way.

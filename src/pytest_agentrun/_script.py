@@ -104,11 +104,14 @@ class Output:
     value: Any
     """The output: a mapping, a pydantic model, a dataclass, or any JSON-able value."""
     tool_name: str | None = None
-    """Which output tool to call when the agent offers several; `None` picks the first."""
+    """Which output tool to call when the agent offers several; `None` routes the value to the type it fits."""
+    valid: bool = True
+    """Whether the value must fit an output type (checked at request time); `False` sends it unchecked."""
 
     def __repr__(self) -> str:
         name = f', tool_name={self.tool_name!r}' if self.tool_name else ''
-        return f'output({_short(self.value)}{name})'
+        options = '' if self.valid else ', valid=False'
+        return f'output({_short(self.value)}{name}{options})'
 
 
 @dataclass(frozen=True)
@@ -241,11 +244,14 @@ def tool_call(
 _MISSING: Any = object()
 
 
-def output(value: Any = _MISSING, /, *, tool_name: str | None = None, **fields: Any) -> Output:
+def output(value: Any = _MISSING, /, *, tool_name: str | None = None, valid: bool = True, **fields: Any) -> Output:
     """Structured output: `output(city='Paris', temperature=21)` or `output(WeatherReport(...))`.
 
-    The model sends it the way the agent's request asks: by calling the output tool, or as JSON text for
-    native and prompted output. `tool_name` picks one output tool when the agent has several.
+    The model sends it the way the agent's request asks: by calling an output tool, or as JSON text for
+    native and prompted output. With several output types (`output_type=Found | Other`), an instance goes to
+    the type of its class, and any other value to the first type whose JSON schema it fits; a value that
+    fits none fails the request (`InvalidOutputError`). `tool_name` names the output tool yourself;
+    `valid=False` sends a value that fits no type unchecked, to test how the agent handles invalid output.
     """
     if value is _MISSING:
         if not fields:
@@ -253,7 +259,9 @@ def output(value: Any = _MISSING, /, *, tool_name: str | None = None, **fields: 
         value = fields
     elif fields:
         raise TypeError('output(): give the value or keyword fields, not both')
-    return Output(value, tool_name)
+    if not isinstance(valid, bool):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'output(): valid must be True or False, got {valid!r}')
+    return Output(value, tool_name, valid)
 
 
 def thinking(content: str, *, signature: str | None = None) -> Thinking:
