@@ -283,3 +283,76 @@ def test_prepare_messages_calls_the_models_own_step() -> None:
 
 def test_prepare_messages_without_the_step() -> None:
     assert _compat.prepare_messages(object(), ['m'], ModelRequestParameters()) == ['m']  # type: ignore[arg-type]
+
+
+# --- retry_of: a retry prompt (1.x), a retried tool return or retry feedback (2.x) ------------------
+
+
+@dataclasses.dataclass
+class RetryPromptShape:
+    """1.x: `RetryPromptPart`, with a tool name or none."""
+
+    content: Any
+    tool_name: str | None = None
+    tool_call_id: str = 'c1'
+    part_kind: str = 'retry-prompt'
+
+
+@dataclasses.dataclass
+class ToolReturnShape:
+    """2.x: the retried call's `ToolReturnPart`, `outcome='retried'`."""
+
+    tool_name: str
+    content: Any
+    tool_call_id: str = 'c1'
+    outcome: str = 'retried'
+    part_kind: str = 'tool-return'
+
+
+@dataclasses.dataclass
+class RetryFeedbackShape:
+    """2.x: `RetryFeedbackPart`, a retry that answers no call."""
+
+    content: Any
+    part_kind: str = 'retry-feedback'
+
+
+@pytest.mark.parametrize(
+    ('part', 'expected'),
+    [
+        pytest.param(RetryPromptShape('bad', 'f'), ('f', 'bad', 'c1'), id='1.x-tool'),
+        pytest.param(RetryPromptShape('bad'), (None, 'bad', None), id='1.x-no-tool'),
+        pytest.param(ToolReturnShape('f', 'bad'), ('f', 'bad', 'c1'), id='2.x-retried-return'),
+        pytest.param(ToolReturnShape('f', 'ok', outcome='success'), None, id='2.x-return'),
+        pytest.param(RetryFeedbackShape('bad'), (None, 'bad', None), id='2.x-feedback'),
+        pytest.param(TextPart('x'), None, id='other'),
+    ],
+)
+def test_retry_of(part: object, expected: Any) -> None:
+    assert _compat.retry_of(part) == expected
+
+
+def test_translated_by_prepare() -> None:
+    assert _compat.translated_by_prepare(RetryFeedbackShape('x'))
+    assert _compat.translated_by_prepare(RetryPromptShape('x'))
+    assert not _compat.translated_by_prepare(ToolReturnShape('f', 'x'))
+
+
+# --- image_output_only: the flag, or no such flag (1.0) ---------------------------------------------
+
+
+@dataclasses.dataclass
+class ParamsShape:
+    allow_text_output: bool = True
+    allow_image_output: bool = False
+
+
+@dataclasses.dataclass
+class OldParamsShape:
+    allow_text_output: bool = True
+
+
+def test_image_output_only() -> None:
+    assert _compat.image_output_only(ParamsShape(allow_text_output=False, allow_image_output=True))  # type: ignore[arg-type]
+    assert not _compat.image_output_only(ParamsShape(allow_image_output=True))  # type: ignore[arg-type]
+    assert not _compat.image_output_only(OldParamsShape(allow_text_output=False))  # type: ignore[arg-type]

@@ -618,7 +618,8 @@ def test_rule_errors() -> None:
     with raises_exactly(TypeError, "rules[0] is ['Hi', 'Hello']; each rule must be a (key, answer) pair"):
         ScriptedModel(rules=[['Hi', 'Hello']])  # type: ignore[list-item]
     with raises_exactly(
-        TypeError, 'rules[1] has the key 3; a key is a prompt string, re.compile(...) or tool_return(...)'
+        TypeError,
+        'rules[1] has the key 3; a key is a prompt string, re.compile(...), tool_return(...) or retry_prompt(...)',
     ):
         ScriptedModel(rules={'a': 'b', 3: 'c'})
     with raises_exactly(TypeError, "rules[0] ('Hi') is None; write the answer, e.g. a string for a text response"):

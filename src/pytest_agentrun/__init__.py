@@ -16,8 +16,8 @@ from ._errors import (
     UnknownToolError,
     UnusedTurnsError,
 )
-from ._rules import tool_return
-from ._script import RequestInfo, Turn, output, raises, text, thinking, tool_call, turn
+from ._rules import retry_prompt, tool_return
+from ._script import RequestInfo, Retry, Turn, output, raises, text, thinking, tool_call, turn
 
 if TYPE_CHECKING:
     from ._assertions import assert_nodes, assert_tool_calls, assert_usage
@@ -34,6 +34,7 @@ __all__ = (
     'RealRequestBlockedError',
     'RecordedRun',
     'RequestInfo',
+    'Retry',
     'ScriptError',
     'ScriptExhaustedError',
     'ScriptedModel',
@@ -49,6 +50,7 @@ __all__ = (
     'normalize_messages',
     'output',
     'raises',
+    'retry_prompt',
     'text',
     'thinking',
     'tool_call',

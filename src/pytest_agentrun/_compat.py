@@ -30,10 +30,12 @@ __all__ = (
     'image_output_only',
     'prepare_messages',
     'prepare_request',
+    'retry_of',
     'run_usage',
     'stream_events',
     'test_double_flags',
     'tool_return_retried',
+    'translated_by_prepare',
 )
 
 
@@ -248,3 +250,26 @@ def all_messages_json(run: object) -> bytes:
 def image_output_only(params: _models.ModelRequestParameters) -> bool:
     """Whether a request takes an image as its output and no text (`output_type=BinaryImage`; not in 1.0)."""
     return bool(getattr(params, 'allow_image_output', False)) and not params.allow_text_output
+
+
+def retry_of(part: object) -> tuple[str | None, Any, str | None] | None:
+    """`(tool_name, content, tool_call_id)` if `part` is a retry prompt, else `None`; the same on every release.
+
+    1.x sends a `RetryPromptPart` (with the tool's name, or none for a retry of the response as a whole); 2.x
+    answers the retried call with a `ToolReturnPart` whose `outcome` is `'retried'`, and sends a
+    `RetryFeedbackPart` for a retry that answers no call.
+    """
+    kind = getattr(part, 'part_kind', None)
+    if kind == 'retry-prompt':
+        tool_name = cast('str | None', getattr(part, 'tool_name', None))
+        return tool_name, getattr(part, 'content', None), getattr(part, 'tool_call_id', None) if tool_name else None
+    if kind == 'tool-return' and tool_return_retried(part):
+        return cast(str, getattr(part, 'tool_name')), getattr(part, 'content', None), getattr(part, 'tool_call_id')  # noqa: B009
+    if kind == 'retry-feedback':
+        return None, getattr(part, 'content', None), None
+    return None
+
+
+def translated_by_prepare(part: object) -> bool:
+    """Whether `Model.prepare_messages` may rewrite this request part (2.x turns a retry into a prompt)."""
+    return getattr(part, 'part_kind', None) in ('retry-feedback', 'retry-prompt')

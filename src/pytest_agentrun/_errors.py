@@ -6,7 +6,7 @@ how to fix or relax it. This module does not import pydantic-ai: messages are re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 __all__ = (
@@ -109,8 +109,21 @@ def _content_text(content: Any) -> str:
     return repr(content)
 
 
-def describe_part(part: Any) -> str:
-    """One part of a message in a few words: `user-prompt 'Hi'`, `tool-return get_weather: 'Sunny'`."""
+RetryReader = Callable[[Any], 'tuple[str | None, Any, str | None] | None']
+"""Reads a part as a retry prompt, `(tool_name, content, tool_call_id)`, or `None` (`_compat.retry_of`)."""
+
+
+def describe_part(part: Any, retry_of: RetryReader | None = None) -> str:
+    """One part of a message in a few words: `user-prompt 'Hi'`, `tool-return get_weather: 'Sunny'`.
+
+    With `retry_of`, a retry prompt reads `retry get_weather: city: Field required`, whatever part carries it.
+    """
+    retry = retry_of(part) if retry_of is not None else None
+    if retry is not None:
+        from ._script import retry_text
+
+        tool_name, content, _ = retry
+        return f'retry {tool_name}: {retry_text(content)}' if tool_name else f'retry: {retry_text(content)}'
     kind = getattr(part, 'part_kind', type(part).__name__)
     if kind in ('tool-return', 'retry-prompt', 'tool-call') and getattr(part, 'tool_name', None):
         content = getattr(part, 'args', None) if kind == 'tool-call' else getattr(part, 'content', None)
@@ -120,12 +133,12 @@ def describe_part(part: Any) -> str:
     return str(kind)
 
 
-def describe_message(message: Any, limit: int = 160) -> str:
+def describe_message(message: Any, limit: int = 160, retry_of: RetryReader | None = None) -> str:
     """A message on one line: its kind and its parts, clipped to `limit` characters."""
     if message is None:
         return '(no messages)'
     kind = getattr(message, 'kind', type(message).__name__)
-    parts = ', '.join(describe_part(p) for p in getattr(message, 'parts', ()))
+    parts = ', '.join(describe_part(p, retry_of) for p in getattr(message, 'parts', ()))
     return _clip(f'{kind} [{parts}]', limit)
 
 
@@ -145,11 +158,12 @@ def exhausted_message(
     used: int,
     rules: Sequence[object],
     advice: str | None = None,
+    retry_of: RetryReader | None = None,
 ) -> str:
     """The message of `ScriptExhaustedError`; `advice` replaces the closing line on how to fix it."""
     lines = [
         f'{model} received request {number}, but no scripted turn or rule answers it.',
-        f'Latest message: {describe_message(latest)}',
+        f'Latest message: {describe_message(latest, retry_of=retry_of)}',
         f'Script ({len(turns)} turn{"s" if len(turns) != 1 else ""}, {used} used):',
         *list_script(turns, used),
     ]

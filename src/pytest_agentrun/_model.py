@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -50,12 +51,14 @@ from ._rules import Rule, build_rules
 from ._script import (
     Output,
     RequestInfo,
+    Retry,
     ScriptItem,
     Text,
     Thinking,
     ToolCall,
     Turn,
     args_json,
+    retry_text,
     split_args,
     split_words,
     to_turn,
@@ -87,6 +90,10 @@ class ScriptedRequest:
     """The response given, or `None` when the request raised."""
     error: BaseException | None = None
     """The error the request raised, if any."""
+    prompt: str | None = None
+    """The latest user prompt in the messages (a retry prompt is not one, though some releases send it as one)."""
+    retries: tuple[Retry, ...] = ()
+    """The retry prompts of the latest request: pydantic-ai asking the model to try again."""
 
     @property
     def tool_names(self) -> list[str]:
@@ -97,11 +104,6 @@ class ScriptedRequest:
     def output_tool_names(self) -> list[str]:
         """Names of the output tools offered."""
         return [t.name for t in self.parameters.output_tools]
-
-    @property
-    def prompt(self) -> str | None:
-        """The latest user prompt in the messages."""
-        return latest_prompt(self.messages)
 
     def __repr__(self) -> str:
         kind = 'stream' if self.streamed else 'request'
@@ -133,16 +135,6 @@ def _prompt_text(content: Any) -> str:
     return ' '.join(c for c in content if isinstance(c, str))
 
 
-def latest_prompt(messages: Sequence[ModelMessage]) -> str | None:
-    """The text of the latest user prompt in `messages`, or `None`."""
-    for message in reversed(messages):
-        if isinstance(message, ModelRequest):
-            for part in reversed(message.parts):
-                if part.part_kind == 'user-prompt':
-                    return _prompt_text(part.content)
-    return None
-
-
 def _latest_request(messages: Sequence[ModelMessage]) -> ModelRequest | None:
     for message in reversed(messages):
         if isinstance(message, ModelRequest):
@@ -150,19 +142,57 @@ def _latest_request(messages: Sequence[ModelMessage]) -> ModelRequest | None:
     return None
 
 
-def _latest_signals(messages: Sequence[ModelMessage]) -> tuple[str | None, list[tuple[str, Any]]]:
-    """The user prompt and the tool returns of the latest request, for rules."""
+@dataclass(frozen=True)
+class Signals:
+    """What rules and callable turns see of a request, read from the messages as the agent keeps them."""
+
+    prompt: str | None = None
+    """The latest user prompt in the messages."""
+    request_prompt: str | None = None
+    """The user prompt of the latest request, if it has one (prompt rules look at this one)."""
+    returns: tuple[tuple[str, Any], ...] = ()
+    """`(tool_name, content)` of each tool return in the latest request (retried calls are retries, not returns)."""
+    retries: tuple[Retry, ...] = ()
+    """The retry prompts of the latest request."""
+
+
+def read_signals(messages: Sequence[ModelMessage]) -> Signals:
+    """The prompt, tool returns and retries of `messages`, the same on every release (see `_compat.retry_of`)."""
     request = _latest_request(messages)
     if request is None:
-        return None, []
-    prompt: str | None = None
+        return Signals()
+    request_prompt: str | None = None
     returns: list[tuple[str, Any]] = []
+    retries: list[Retry] = []
     for part in request.parts:
-        if part.part_kind == 'user-prompt':
-            prompt = _prompt_text(part.content)
+        retry = _compat.retry_of(part)
+        if retry is not None:
+            tool_name, content, call_id = retry
+            retries.append(
+                Retry(tool_name=tool_name, message=retry_text(content), content=content, tool_call_id=call_id)
+            )
+        elif part.part_kind == 'user-prompt':
+            request_prompt = _prompt_text(part.content)
         elif part.part_kind == 'tool-return':
             returns.append((part.tool_name, part.content))
-    return prompt, returns
+    prompt = request_prompt
+    if prompt is None:
+        for message in reversed(messages):
+            if isinstance(message, ModelRequest) and message is not request:
+                texts = [_prompt_text(p.content) for p in message.parts if p.part_kind == 'user-prompt']
+                if texts:
+                    prompt = texts[-1]
+                    break
+    return Signals(prompt, request_prompt, tuple(returns), tuple(retries))
+
+
+def _corresponds(original: ModelRequest, prepared: ModelRequest) -> bool:
+    """Whether `prepared` is `original` as `prepare_messages` left it: a part kept, or a retry translated in place."""
+    if original is prepared:
+        return True
+    stamps = {getattr(p, 'timestamp', None) for p in original.parts if _compat.translated_by_prepare(p)}
+    stamps.discard(None)
+    return any(any(p is o for o in original.parts) or getattr(p, 'timestamp', None) in stamps for p in prepared.parts)
 
 
 def split_model_name(name: str) -> tuple[str, str]:
@@ -209,6 +239,18 @@ class NamedModel(Model):
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}({self._name!r})'
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One request being answered: the messages as sent and as the agent keeps them, and what they say."""
+
+    messages: list[ModelMessage]
+    kept: list[ModelMessage]
+    signals: Signals
+    settings: ModelSettings | None
+    parameters: ModelRequestParameters
+    streamed: bool
 
 
 class ScriptedModel(NamedModel):
@@ -267,6 +309,7 @@ class ScriptedModel(NamedModel):
         self._allow_unknown_tools = allow_unknown_tools
         self._used = 0
         self._call_ids = 0
+        self._unprepared: deque[list[ModelMessage]] = deque(maxlen=8)
         self.requests: list[ScriptedRequest] = []
         """Every request received, in order."""
         self.exhausted_advice: str | None = None
@@ -329,6 +372,33 @@ class ScriptedModel(NamedModel):
 
     # --- answering ----------------------------------------------------------------------------------
 
+    def prepare_messages(self, messages: list[ModelMessage], *args: Any, **kwargs: Any) -> list[ModelMessage]:
+        """Prepare the messages as pydantic-ai does for every model, keeping the originals when it rewrites retries.
+
+        Releases from 2.x send a retry that answers no tool call (invalid text output, an output validator's
+        `ModelRetry`) as a user or system prompt; rules and `RequestInfo` read it from the messages as the agent
+        keeps them, so a retry stays a retry and the user's prompt stays the prompt on every release.
+        """
+        base = getattr(super(), 'prepare_messages', None)
+        prepared: list[ModelMessage] = messages if base is None else base(messages, *args, **kwargs)
+        if prepared is not messages:
+            latest = _latest_request(messages)
+            if latest is not None and any(_compat.translated_by_prepare(p) for p in latest.parts):
+                self._unprepared.append(list(messages))
+        return prepared
+
+    def _as_kept(self, messages: list[ModelMessage]) -> list[ModelMessage]:
+        """The messages as the agent keeps them: the originals of prepared ones, when this model prepared them."""
+        latest = _latest_request(messages)
+        if latest is None or not self._unprepared:
+            return messages
+        for original in reversed(self._unprepared):
+            kept = _latest_request(original)
+            if kept is not None and _corresponds(kept, latest):
+                self._unprepared.remove(original)
+                return original
+        return messages
+
     async def request(
         self,
         messages: list[ModelMessage],
@@ -373,60 +443,51 @@ class ScriptedModel(NamedModel):
         """Choose the turn, build its response and record the request (also when building it fails)."""
         __tracebackhide__ = True
         settings, params = _compat.prepare_request(self, model_settings, model_request_parameters)
-        turn, answered_by = await self._choose(messages, settings, params, streamed=streamed)
+        kept = self._as_kept(messages)
+        signals = read_signals(kept)
+        request = _Request(messages, kept, signals, settings, params, streamed)
+        turn, answered_by = await self._choose(request)
         try:
             response = self._respond(turn, answered_by, messages, params)
         except ScriptError as error:
-            self._record(messages, settings, params, streamed, answered_by, None, error)
+            self._record(request, answered_by, None, error)
             raise
-        self._record(messages, settings, params, streamed, answered_by, response)
+        self._record(request, answered_by, response)
         return turn, response
 
     def _record(
-        self,
-        messages: list[ModelMessage],
-        settings: ModelSettings | None,
-        params: ModelRequestParameters,
-        streamed: bool,
-        answered_by: str,
-        response: ModelResponse | None,
-        error: BaseException | None = None,
+        self, request: _Request, answered_by: str, response: ModelResponse | None, error: BaseException | None = None
     ) -> None:
-        request = ScriptedRequest(
+        recorded = ScriptedRequest(
             number=len(self.requests) + 1,
-            messages=list(messages),
-            settings=settings,
-            parameters=params,
-            streamed=streamed,
+            messages=list(request.messages),
+            settings=request.settings,
+            parameters=request.parameters,
+            streamed=request.streamed,
             answered_by=answered_by,
             response=response,
             error=error,
+            prompt=request.signals.prompt,
+            retries=request.signals.retries,
         )
-        self.requests.append(request)
+        self.requests.append(recorded)
         for model, into in _collecting.get():
             if model is self:
-                into.append(request)
+                into.append(recorded)
 
-    async def _choose(
-        self,
-        messages: list[ModelMessage],
-        settings: ModelSettings | None,
-        params: ModelRequestParameters,
-        *,
-        streamed: bool,
-    ) -> tuple[Turn, str]:
+    async def _choose(self, request: _Request) -> tuple[Turn, str]:
         """Pick the turn answering this request, resolve callables, and raise scripted errors."""
         __tracebackhide__ = True
         turn: Turn | None = None
         answered_by = 'nothing'
+        signals = request.signals
         if self._used < len(self._turns):
             turn = self._turns[self._used]
             self._used += 1
             answered_by = f'turn {self._used} of the script'
         else:
-            prompt, returns = _latest_signals(messages)
             for index, rule in enumerate(self._rules):
-                if rule.matches(prompt, returns):
+                if rule.matches(signals.request_prompt, signals.returns, signals.retries):
                     turn, answered_by = rule.turn, f'rule {index + 1} ({rule.key!r})'
                     break
             else:
@@ -437,23 +498,25 @@ class ScriptedModel(NamedModel):
                 exhausted_message(
                     model=self.label,
                     number=len(self.requests) + 1,
-                    latest=messages[-1] if messages else None,
+                    latest=request.kept[-1] if request.kept else None,
                     turns=self._turns,
                     used=self._used,
                     rules=self._rules,
                     advice=self.exhausted_advice,
+                    retry_of=_compat.retry_of,
                 )
             )
-            self._record(messages, settings, params, streamed, answered_by, None, error)
+            self._record(request, answered_by, None, error)
             raise error
         if turn.function is not None:
             info = RequestInfo(
                 number=len(self.requests) + 1,
-                messages=list(messages),
-                parameters=params,
-                settings=settings,
-                prompt=latest_prompt(messages),
-                streamed=streamed,
+                messages=list(request.messages),
+                parameters=request.parameters,
+                settings=request.settings,
+                prompt=signals.prompt,
+                streamed=request.streamed,
+                retries=signals.retries,
             )
             result: Any = turn.function(info)
             if inspect.isawaitable(result):
@@ -464,7 +527,7 @@ class ScriptedModel(NamedModel):
                 raise TypeError(f'{where} is itself a callable; a callable turn must return an answer')
             turn = resolved
         if turn.error is not None:
-            self._record(messages, settings, params, streamed, answered_by, None, turn.error)
+            self._record(request, answered_by, None, turn.error)
             raise turn.error
         return turn, answered_by
 

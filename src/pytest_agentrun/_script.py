@@ -35,6 +35,7 @@ __all__ = (
     'Output',
     'Part',
     'RequestInfo',
+    'Retry',
     'ScriptItem',
     'Text',
     'Thinking',
@@ -42,6 +43,7 @@ __all__ = (
     'Turn',
     'output',
     'raises',
+    'retry_text',
     'text',
     'thinking',
     'tool_call',
@@ -132,6 +134,43 @@ Part: TypeAlias = Union[Text, ToolCall, Output, Thinking]  # noqa: UP007 - evalu
 
 
 @dataclass(frozen=True, kw_only=True)
+class Retry:
+    """A retry prompt in a request: pydantic-ai asking the model to try again, and why."""
+
+    tool_name: str | None
+    """The tool whose call is retried (an output tool's, for structured output that failed validation), or
+    `None` for a retry of the response as a whole (text output that failed validation, an output validator's
+    `ModelRetry`)."""
+    message: str
+    """What was wrong, as text: the `ModelRetry` message, or each validation error as `loc: msg`, joined by `; `."""
+    content: Any = None
+    """The retry's content as pydantic-ai holds it: a string, or a list of pydantic error details."""
+    tool_call_id: str | None = None
+    """The id of the call retried, for a tool's retry."""
+
+    def __repr__(self) -> str:
+        return f'Retry({self.tool_name!r}, {_short(self.message)})'
+
+
+def retry_text(content: Any) -> str:
+    """A retry's content as text: a string as it is, pydantic error details as `loc: msg; loc: msg`."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, (list, tuple)):
+        lines: list[str] = []
+        for detail in cast('Sequence[Any]', content):
+            if isinstance(detail, Mapping):
+                detail = cast('Mapping[str, Any]', detail)
+                loc = '.'.join(str(x) for x in detail.get('loc', ()))
+                msg = str(detail.get('msg', ''))
+                lines.append(f'{loc}: {msg}' if loc else msg)
+            else:
+                lines.append(str(detail))
+        return '; '.join(lines)
+    return str(content)
+
+
+@dataclass(frozen=True, kw_only=True)
 class RequestInfo:
     """What a callable turn or a rule sees of the request it answers."""
 
@@ -147,6 +186,13 @@ class RequestInfo:
     """The latest user prompt text in the messages, if any."""
     streamed: bool
     """Whether the request is streamed."""
+    retries: tuple[Retry, ...] = ()
+    """The retry prompts of the latest request (see `retry`)."""
+
+    @property
+    def retry(self) -> Retry | None:
+        """The retry prompt of the latest request, `None` if it has none (the first, if it has several)."""
+        return self.retries[0] if self.retries else None
 
     @property
     def tool_names(self) -> list[str]:
