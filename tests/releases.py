@@ -45,6 +45,9 @@ HAS_RUN_ID: bool = 'run_id' in _field_names(_messages.ModelRequest)
 HAS_RUN_STREAM_EVENTS: bool = hasattr(_agent.AbstractAgent, 'run_stream_events')
 """`Agent.run_stream_events` exists."""
 
+HAS_STREAM_CANCEL: bool = hasattr(_models.StreamedResponse, 'cancel')
+"""Streamed responses can be cancelled by their consumer (`result.cancel()`; not in 1.0)."""
+
 PART_END_EVENT: type[Any] | None = getattr(_messages, 'PartEndEvent', None)
 """The `PartEndEvent` class, or `None` in releases whose streams do not mark the end of a part."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import types
 import warnings
 from collections.abc import AsyncIterator
 from typing import Any
@@ -356,3 +357,12 @@ def test_image_output_only() -> None:
     assert _compat.image_output_only(ParamsShape(allow_text_output=False, allow_image_output=True))  # type: ignore[arg-type]
     assert not _compat.image_output_only(ParamsShape(allow_image_output=True))  # type: ignore[arg-type]
     assert not _compat.image_output_only(OldParamsShape(allow_text_output=False))  # type: ignore[arg-type]
+
+
+# --- stream_cancelled: the stream's own flag, or none (1.0) -------------------------------------------
+
+
+def test_stream_cancelled() -> None:
+    assert _compat.stream_cancelled(types.SimpleNamespace(cancelled=True))
+    assert not _compat.stream_cancelled(types.SimpleNamespace(cancelled=False))
+    assert not _compat.stream_cancelled(object())

@@ -32,6 +32,7 @@ __all__ = (
     'prepare_request',
     'retry_of',
     'run_usage',
+    'stream_cancelled',
     'stream_events',
     'test_double_flags',
     'tool_return_retried',
@@ -273,3 +274,8 @@ def retry_of(part: object) -> tuple[str | None, Any, str | None] | None:
 def translated_by_prepare(part: object) -> bool:
     """Whether `Model.prepare_messages` may rewrite this request part (2.x turns a retry into a prompt)."""
     return getattr(part, 'part_kind', None) in ('retry-feedback', 'retry-prompt')
+
+
+def stream_cancelled(stream: object) -> bool:
+    """Whether a streamed response was cancelled by its consumer; `False` on releases without `cancel()` (1.0)."""
+    return bool(getattr(stream, 'cancelled', False))

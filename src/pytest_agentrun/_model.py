@@ -420,7 +420,7 @@ class ScriptedModel(NamedModel):
         """Answer a streamed request: the same turn as `request`, sent as part-start/delta/end events."""
         turn, response = await self._answer(messages, model_settings, model_request_parameters, streamed=True)
         given = turn.response is not None
-        chunks = [p.chunks if isinstance(p, Text) else None for p in turn.parts]
+        chunks = [p.chunks if isinstance(p, (Text, ToolCall)) else None for p in turn.parts]
         explicit_usage = turn.usage is not None or (given and response.usage.has_values())
         yield ScriptedStreamedResponse(
             model_request_parameters=self.requests[-1].parameters,
@@ -755,13 +755,19 @@ class ScriptedStreamedResponse(StreamedResponse):
         manager = self._parts_manager
         for index, part in enumerate(self._parts):
             explicit = self._chunks[index] if index < len(self._chunks) else None
+            if self._stopped():
+                return
             if isinstance(part, TextPart):
                 for chunk in explicit or split_words(part.content, self._chunk_words):
+                    if self._stopped():
+                        return
                     self._count(chunk)
                     for event in _compat.stream_events(manager.handle_text_delta(vendor_part_id=index, content=chunk)):
                         yield event
             elif isinstance(part, ThinkingPart):
                 for chunk in split_words(part.content, self._chunk_words) or ['']:
+                    if self._stopped():
+                        return
                     self._count(chunk)
                     for event in _compat.stream_events(
                         manager.handle_thinking_delta(vendor_part_id=index, content=chunk)
@@ -773,8 +779,12 @@ class ScriptedStreamedResponse(StreamedResponse):
                     ):
                         yield event
             elif isinstance(part, ToolCallPart):
-                pieces = split_args(args_json(part.args if part.args is not None else {}), self._chunk_words)
+                pieces = explicit or split_args(
+                    args_json(part.args if part.args is not None else {}), self._chunk_words
+                )
                 for n, piece in enumerate(pieces or ['']):
+                    if self._stopped():
+                        return
                     self._count(piece)
                     result = manager.handle_tool_call_delta(
                         vendor_part_id=index,
@@ -792,6 +802,13 @@ class ScriptedStreamedResponse(StreamedResponse):
 
     def __post_init__(self) -> None:
         self._usage = _compat.estimate_usage([]) if self._explicit_usage is None else RequestUsage()
+
+    def _stopped(self) -> bool:
+        """Whether the consumer cancelled the stream (`result.cancel()`, where the release has it): send no more."""
+        return _compat.stream_cancelled(self)
+
+    async def close_stream(self) -> None:
+        """Nothing to close: a scripted stream has no connection. The events stop at the next delta."""
 
     def _count(self, chunk: str) -> None:
         if self._explicit_usage is None:

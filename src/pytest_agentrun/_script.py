@@ -87,15 +87,21 @@ class ToolCall:
     """The call's id; `None` gives a deterministic one (`call_1`, `call_2`, ... per model)."""
     valid: bool = True
     """Whether the arguments must fit the tool's parameters (checked at request time); `False` sends them unchecked."""
+    chunks: tuple[str, ...] | None = None
+    """The exact deltas of the arguments' JSON a streamed response sends, or `None` to split it in pieces."""
 
     def __repr__(self) -> str:
-        if isinstance(self.args, str):
+        if self.chunks is not None and isinstance(self.args, str):
+            args = ''
+        elif isinstance(self.args, str):
             args = f', {_short(self.args)}'
         elif not all(k.isidentifier() for k in self.args):
             args = f', {_short(dict(self.args))}'
         else:
             args = ''.join(f', {k}={_short(v, 30)}' for k, v in self.args.items())
         options = '' if self.valid else ', valid=False'
+        if self.chunks is not None:
+            options += f', chunks={_short(list(self.chunks))}'
         return f'tool_call({self.tool_name!r}{args}{options})'
 
 
@@ -262,6 +268,7 @@ def tool_call(
     *,
     tool_call_id: str | None = None,
     valid: bool = True,
+    chunks: Sequence[str] | None = None,
     **kwargs: Any,
 ) -> ToolCall:
     """A call to the tool `tool_name`: `tool_call('get_weather', city='Paris')`.
@@ -271,11 +278,16 @@ def tool_call(
     When the model sends the call, the arguments are checked against the tool's JSON schema, and arguments
     that do not fit fail the request (`InvalidArgumentsError`); `valid=False` sends them unchecked, to test
     how the agent handles invalid arguments (pydantic-ai sends a retry prompt back).
+
+    `chunks=['{"city": "Pa', 'ris"}']` fixes the deltas of the arguments' JSON a streamed response sends;
+    they are the arguments, or join to JSON equal to the arguments given.
     """
     if not isinstance(tool_name, str) or not tool_name:  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f'tool_call() needs the tool name as a non-empty string first, got {tool_name!r}')
     if args is not None and kwargs:
         raise TypeError(f'tool_call({tool_name!r}): give the arguments as one mapping or as keywords, not both')
+    if chunks is not None:
+        return _chunked_call(tool_name, args, kwargs, chunks, tool_call_id, valid)
     if args is None:
         args = dict(kwargs)
     elif isinstance(args, Mapping):
@@ -285,6 +297,43 @@ def tool_call(
     if not isinstance(valid, bool):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f'tool_call({tool_name!r}): valid must be True or False, got {valid!r}')
     return ToolCall(tool_name, args, tool_call_id, valid)
+
+
+def _chunked_call(
+    tool_name: str,
+    args: Mapping[str, Any] | str | None,
+    kwargs: dict[str, Any],
+    chunks: Sequence[str],
+    tool_call_id: str | None,
+    valid: bool,
+) -> ToolCall:
+    where = f'tool_call({tool_name!r})'
+    chunk_list = list(chunks)
+    if isinstance(chunks, str) or not chunk_list or not all(isinstance(c, str) for c in chunk_list):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'{where}: chunks takes a non-empty list of strings, got {chunks!r}')
+    joined = ''.join(chunk_list)
+    given: Any = dict(kwargs) if args is None and kwargs else args
+    if given is None:
+        given = joined
+    elif isinstance(given, str):
+        if given != joined:
+            raise ValueError(
+                f'{where}: the chunks join to {joined!r}, not to the arguments {given!r}; give one of them'
+            )
+    else:
+        try:
+            parsed = json.loads(joined)
+        except ValueError:
+            parsed = _MISSING
+        if parsed != dict(given):
+            raise ValueError(
+                f'{where}: the chunks join to {joined!r}, which is not the JSON of the arguments {dict(given)!r}; '
+                'give one of them'
+            )
+        given = dict(given)
+    if not isinstance(valid, bool):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'{where}: valid must be True or False, got {valid!r}')
+    return ToolCall(tool_name, given, tool_call_id, valid, tuple(chunk_list))
 
 
 _MISSING: Any = object()
