@@ -366,3 +366,28 @@ def test_stream_cancelled() -> None:
     assert _compat.stream_cancelled(types.SimpleNamespace(cancelled=True))
     assert not _compat.stream_cancelled(types.SimpleNamespace(cancelled=False))
     assert not _compat.stream_cancelled(object())
+
+
+# --- run_messages / run_new_messages: the run's methods, or its graph state (1.0) ---------------------
+
+
+class RunWithMethods:
+    def all_messages(self) -> list[str]:
+        return ['old', 'new']
+
+    def new_messages(self) -> list[str]:
+        return ['new']
+
+
+class RunWithState:
+    """1.0's `AgentRun`: no message methods; the graph state has the history, the deps where this run began."""
+
+    ctx = types.SimpleNamespace(
+        state=types.SimpleNamespace(message_history=['old', 'new']), deps=types.SimpleNamespace(new_message_index=1)
+    )
+
+
+@pytest.mark.parametrize('run', [RunWithMethods(), RunWithState()], ids=type_name)
+def test_run_messages(run: object) -> None:
+    assert _compat.run_messages(run) == ['old', 'new']
+    assert _compat.run_new_messages(run) == ['new']

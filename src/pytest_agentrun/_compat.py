@@ -31,6 +31,8 @@ __all__ = (
     'prepare_messages',
     'prepare_request',
     'retry_of',
+    'run_messages',
+    'run_new_messages',
     'run_usage',
     'stream_cancelled',
     'stream_events',
@@ -279,3 +281,19 @@ def translated_by_prepare(part: object) -> bool:
 def stream_cancelled(stream: object) -> bool:
     """Whether a streamed response was cancelled by its consumer; `False` on releases without `cancel()` (1.0)."""
     return bool(getattr(stream, 'cancelled', False))
+
+
+def run_messages(agent_run: Any) -> list[_messages.ModelMessage]:
+    """The messages of an `AgentRun` so far (also after it failed); 1.0's `AgentRun` has no `all_messages()`."""
+    method = getattr(agent_run, 'all_messages', None)
+    if method is not None:
+        return list(cast('list[_messages.ModelMessage]', method()))
+    return list(cast('list[_messages.ModelMessage]', agent_run.ctx.state.message_history))
+
+
+def run_new_messages(agent_run: Any) -> list[_messages.ModelMessage]:
+    """The messages an `AgentRun` produced so far, without the history it was given; 1.0 has no `new_messages()`."""
+    method = getattr(agent_run, 'new_messages', None)
+    if method is not None:
+        return list(cast('list[_messages.ModelMessage]', method()))
+    return run_messages(agent_run)[cast(int, agent_run.ctx.deps.new_message_index) :]

@@ -198,13 +198,16 @@ class AgentRunFactory:
                 run_kwargs = {**run_kwargs, 'model': model}
             with recorded.collecting():
                 async with agent.iter(prompt, **run_kwargs) as agent_run:
+                    recorded._agent_run = agent_run  # pyright: ignore[reportPrivateUsage]
                     record_nodes(agent_run, recorded.nodes)
                     try:
                         yield agent_run
                     finally:
                         recorded.result = agent_run.result
-        except ScriptError as error:
-            self._surfaced_error(error)
+        except BaseException as error:
+            recorded.error = error
+            if isinstance(error, ScriptError):
+                self._surfaced_error(error)
             raise
 
     @contextmanager
