@@ -181,3 +181,41 @@ def test_under_xdist(project: pytest.Pytester) -> None:
 
 def test_nothing_to_tell() -> None:
     assert render(SimpleNamespace(runs=[], models=[])) == ''
+
+
+def test_the_factory_does_not_outlive_the_test(pytester: pytest.Pytester) -> None:
+    # items live for the whole session: a factory left in an item's stash would keep every run's messages
+    pytester.makeconftest(
+        """
+        import pytest
+        from pytest_agentrun._reports import FACTORY_KEY
+
+        kept = []
+
+
+        @pytest.hookimpl(wrapper=True)
+        def pytest_runtest_protocol(item, nextitem):
+            result = yield
+            kept.append(FACTORY_KEY in item.stash)
+            return result
+
+
+        def pytest_terminal_summary(terminalreporter):
+            terminalreporter.write_line(f'kept: {kept}')
+        """
+    )
+    pytester.makepyfile(
+        """
+        from pydantic_ai import Agent
+
+        def test_passes(agentrun):
+            agentrun.run_sync(Agent(), 'Hi', script=['Hello.'])
+
+        def test_fails(agentrun):
+            agentrun.run_sync(Agent(), 'Hi', script=['Hello.'])
+            assert False
+        """
+    )
+    result = pytester.runpytest_subprocess('-p', 'no:cacheprovider')
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(['kept: [[]False, False[]]'])

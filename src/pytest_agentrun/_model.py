@@ -276,6 +276,7 @@ class ScriptedModel(NamedModel):
         model: str | None = None,
         chunk_words: int = DEFAULT_CHUNK_WORDS,
         allow_unknown_tools: bool = False,
+        keep_requests: int | None = None,
         profile: ModelProfileSpec | None = None,
         settings: ModelSettings | None = None,
     ) -> None:
@@ -288,6 +289,8 @@ class ScriptedModel(NamedModel):
             model: A model to stand in for, e.g. `'openai:gpt-5.2'`: its name and provider are reported.
             chunk_words: Words per streamed text delta.
             allow_unknown_tools: Let scripted tool calls name tools the agent does not offer.
+            keep_requests: Keep only the latest this many requests in `requests` (`None`: all), for a model
+                reused for many runs; numbering goes on.
             profile: The model profile; by default one that supports every output mode.
             settings: Default model settings.
 
@@ -307,11 +310,20 @@ class ScriptedModel(NamedModel):
         self._stand_in = model
         self._chunk_words = chunk_words
         self._allow_unknown_tools = allow_unknown_tools
+        if keep_requests is not None and (
+            not isinstance(keep_requests, int) or isinstance(keep_requests, bool) or keep_requests < 0  # pyright: ignore[reportUnnecessaryIsInstance]
+        ):
+            raise ValueError(
+                f'ScriptedModel: keep_requests must be a number of requests to keep (0 or more) or None, '
+                f'got {keep_requests!r}'
+            )
+        self._keep_requests = keep_requests
         self._used = 0
         self._call_ids = 0
+        self._received = 0
         self._unprepared: deque[list[ModelMessage]] = deque(maxlen=8)
         self.requests: list[ScriptedRequest] = []
-        """Every request received, in order."""
+        """Every request received, in order (the latest `keep_requests` of them, when that is set)."""
         self.exhausted_advice: str | None = None
         """How to fix a request nothing answers: the last line of `ScriptExhaustedError` (None: the default)."""
         super().__init__(model or 'scripted', settings=settings, profile=profile)
@@ -325,7 +337,7 @@ class ScriptedModel(NamedModel):
 
     def __repr__(self) -> str:
         rules = f', {len(self._rules)} rules' if self._rules else ''
-        return f'<{self.label}: {len(self._turns)} turns, {self._used} used{rules}, {len(self.requests)} requests>'
+        return f'<{self.label}: {len(self._turns)} turns, {self._used} used{rules}, {self._received} requests>'
 
     def __eq__(self, other: object) -> bool:
         return other is self
@@ -359,15 +371,34 @@ class ScriptedModel(NamedModel):
     def last_request(self) -> ScriptedRequest:
         """The latest request received; raises `ScriptError` if there was none."""
         if not self.requests:
+            if self._received:
+                raise ScriptError(f'{self.label} received {self._received} requests but keeps none (keep_requests=0)')
             raise ScriptError(f'{self.label} has received no request yet')
         return self.requests[-1]
+
+    @property
+    def received(self) -> int:
+        """How many requests the model received since it was built (or reset), kept or not."""
+        return self._received
+
+    def reset(self) -> None:
+        """Start over: forget the requests received, rewind the script, and number requests and call ids from 1.
+
+        For a model reused for many runs (with rules, say), whose records would otherwise grow with each run;
+        `keep_requests=` bounds them without forgetting the latest.
+        """
+        self.requests.clear()
+        self._unprepared.clear()
+        self._used = 0
+        self._call_ids = 0
+        self._received = 0
 
     def assert_all_consumed(self) -> None:
         """Raise `UnusedTurnsError`, naming them, if any scripted turn was never used."""
         __tracebackhide__ = True
         if self._used < len(self._turns):
             raise UnusedTurnsError(
-                unused_message(model=self.label, turns=self._turns, used=self._used, requests=len(self.requests))
+                unused_message(model=self.label, turns=self._turns, used=self._used, requests=self._received)
             )
 
     # --- answering ----------------------------------------------------------------------------------
@@ -459,7 +490,7 @@ class ScriptedModel(NamedModel):
         self, request: _Request, answered_by: str, response: ModelResponse | None, error: BaseException | None = None
     ) -> None:
         recorded = ScriptedRequest(
-            number=len(self.requests) + 1,
+            number=self._received + 1,
             messages=list(request.messages),
             settings=request.settings,
             parameters=request.parameters,
@@ -470,7 +501,10 @@ class ScriptedModel(NamedModel):
             prompt=request.signals.prompt,
             retries=request.signals.retries,
         )
+        self._received += 1
         self.requests.append(recorded)
+        if self._keep_requests is not None and len(self.requests) > self._keep_requests:
+            del self.requests[: len(self.requests) - self._keep_requests]
         for model, into in _collecting.get():
             if model is self:
                 into.append(recorded)
@@ -497,7 +531,7 @@ class ScriptedModel(NamedModel):
             error = ScriptExhaustedError(
                 exhausted_message(
                     model=self.label,
-                    number=len(self.requests) + 1,
+                    number=self._received + 1,
                     latest=request.kept[-1] if request.kept else None,
                     turns=self._turns,
                     used=self._used,
@@ -510,7 +544,7 @@ class ScriptedModel(NamedModel):
             raise error
         if turn.function is not None:
             info = RequestInfo(
-                number=len(self.requests) + 1,
+                number=self._received + 1,
                 messages=list(request.messages),
                 parameters=request.parameters,
                 settings=request.settings,
@@ -541,7 +575,7 @@ class ScriptedModel(NamedModel):
             if not response.usage.has_values():
                 response.usage = _compat.estimate_usage([*messages, response])
             return response
-        number = len(self.requests) + 1
+        number = self._received + 1
         parts = [self._part(spec, answered_by, number, params) for spec in turn.parts]
         extra: dict[str, Any] = {}
         if turn.finish_reason is not None:

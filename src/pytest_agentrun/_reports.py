@@ -66,6 +66,8 @@ class TranscriptPlugin:
         if report.failed and report.when in ('call', 'teardown') and FACTORY_KEY in item.stash and first:
             item.stash[_transcribed] = True
             add_transcript(report, item.stash[FACTORY_KEY])
+        if report.when == 'teardown' and FACTORY_KEY in item.stash:
+            del item.stash[FACTORY_KEY]  # items live as long as the session: their runs must not
         return report
 
 
