@@ -94,3 +94,29 @@ def _prompted_output_schema_in_request() -> bool:
 
 HAS_PROMPTED_OUTPUT_SCHEMA: bool = _prompted_output_schema_in_request()
 """Prompted-output requests carry the output's JSON schema in `output_object` (not in 1.0)."""
+
+
+def native_tool_agent(model: Any, kind: str = 'web_search', **kwargs: Any) -> Any:
+    """An agent offering a native tool (`'web_search'` or `'image_generation'`), as the installed release takes it.
+
+    1.0 takes `builtin_tools=[...]` from `pydantic_ai.builtin_tools`; later releases a `NativeTool` capability
+    holding a tool from `pydantic_ai.native_tools`.
+    """
+    import inspect
+
+    from pydantic_ai import Agent
+
+    if 'builtin_tools' in inspect.signature(Agent.__init__).parameters:
+        from pydantic_ai import builtin_tools as tools  # pyright: ignore[reportAttributeAccessIssue]
+
+        classes = {'web_search': tools.WebSearchTool, 'image_generation': getattr(tools, 'ImageGenerationTool', None)}
+        return Agent(model, builtin_tools=[classes[kind]()], **kwargs)  # pyright: ignore[reportCallIssue]
+    from pydantic_ai.capabilities import NativeTool
+    from pydantic_ai.native_tools import ImageGenerationTool, WebSearchTool
+
+    classes = {'web_search': WebSearchTool, 'image_generation': ImageGenerationTool}
+    return Agent(model, capabilities=[NativeTool(classes[kind]())], **kwargs)
+
+
+HAS_FILE_PART: bool = 'FilePart' in vars(_messages)
+"""Model responses can hold files (`FilePart`; not in 1.0)."""

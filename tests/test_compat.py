@@ -391,3 +391,91 @@ class RunWithState:
 def test_run_messages(run: object) -> None:
     assert _compat.run_messages(run) == ['old', 'new']
     assert _compat.run_new_messages(run) == ['new']
+
+
+# --- native tools and files: the names and shapes of each release -------------------------------------
+
+
+class WebSearchTool:
+    """1.0: a built-in tool with no `kind`."""
+
+
+class KindedTool:
+    kind = 'web_search'
+
+
+def test_native_tool_kind() -> None:
+    assert _compat.native_tool_kind(KindedTool()) == 'web_search'
+    assert _compat.native_tool_kind(WebSearchTool()) == 'web_search'
+
+
+@pytest.mark.parametrize(
+    ('params', 'expected'),
+    [
+        pytest.param(types.SimpleNamespace(native_tools=['n']), ['n'], id='native_tools'),
+        pytest.param(types.SimpleNamespace(builtin_tools=['b']), ['b'], id='1.0-builtin_tools'),
+        pytest.param(types.SimpleNamespace(), [], id='none'),
+    ],
+)
+def test_native_tools_of_a_request(params: Any, expected: list[str]) -> None:
+    assert _compat.native_tools(params) == expected
+
+
+def test_native_part_classes_of_the_installed_release() -> None:
+    from pydantic_ai import messages
+
+    names = vars(messages)
+    expected = (
+        ('NativeToolCallPart', 'NativeToolReturnPart')
+        if 'NativeToolCallPart' in names
+        else (
+            'BuiltinToolCallPart',
+            'BuiltinToolReturnPart',
+        )
+    )
+    assert (_compat.NATIVE_CALL_PART.__name__, _compat.NATIVE_RETURN_PART.__name__) == expected
+    call = _compat.native_call_part('web_search', {'query': 'x'}, 'c1', 'openai')
+    back = _compat.native_return_part('web_search', [], 'c1', 'openai')
+    assert (call.part_kind, back.part_kind) == ('builtin-tool-call', 'builtin-tool-return')
+    assert _compat.FILE_PART is names.get('FilePart')
+
+
+def test_file_part_where_there_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_compat, 'FILE_PART', None)
+    with pytest.raises(TypeError, match='the installed pydantic-ai has no FilePart'):
+        _compat.file_part(b'x', 'image/png')
+
+
+@pytest.mark.skipif(_compat.FILE_PART is None, reason='pydantic-ai 1.0 has no FilePart')
+def test_file_part_holds_an_image_as_a_binary_image() -> None:
+    from pydantic_ai.messages import BinaryContent, BinaryImage
+
+    assert type(_compat.file_part(b'x', 'image/png').content) is BinaryImage  # type: ignore[union-attr]
+    assert type(_compat.file_part(b'x', 'application/pdf').content) is BinaryContent  # type: ignore[union-attr]
+
+
+class OldPartsManager:
+    """1.0's parts manager: no `handle_part`."""
+
+    def __init__(self) -> None:
+        self._parts: list[Any] = [TextPart('before')]
+
+
+def test_stream_whole_part_without_handle_part() -> None:
+    manager = OldPartsManager()
+    part = TextPart('whole')
+    event = _compat.stream_whole_part(manager, 1, part)
+    assert isinstance(event, PartStartEvent)
+    assert (event.index, event.part) == (1, part)
+    assert manager._parts == [TextPart('before'), part]  # pyright: ignore[reportPrivateUsage]
+
+
+def test_native_tool_support_copies_function_models() -> None:
+    from pydantic_ai.models.function import FunctionModel
+
+    support = _compat.native_tool_support()
+    assert set(support) == {
+        n for n in ('supported_native_tools', 'supported_builtin_tools') if n in vars(FunctionModel)
+    }
+    for name in support:
+        assert getattr(ScriptedModel, name)() == getattr(FunctionModel, name)()

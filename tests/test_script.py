@@ -45,7 +45,10 @@ def raises_exactly(exc_type: type[BaseException], message: str) -> Any:
     return pytest.raises(exc_type, match=f'^{re.escape(message)}$')
 
 
-NOT_A_PART = 'use a string, text(), tool_call(), output() or thinking()'
+NOT_A_PART = (
+    'use a string, text(), tool_call(), output(), thinking(), native_tool_call(), native_tool_return(), '
+    'file() or image()'
+)
 NOT_AN_ITEM = 'use a string, tool_call(), output(), thinking(), a list of those, turn(), an exception or a callable'
 
 

@@ -219,3 +219,25 @@ def test_the_factory_does_not_outlive_the_test(pytester: pytest.Pytester) -> Non
     result = pytester.runpytest_subprocess('-p', 'no:cacheprovider')
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(['kept: [[]False, False[]]'])
+
+
+@pytest.mark.filterwarnings('ignore:`BuiltinTool.*` is deprecated:DeprecationWarning')  # pydantic-ai 1.x emits them
+@pytest.mark.usefixtures('close_run_sync_loop')
+def test_native_tools_and_files_in_the_transcript() -> None:
+    from releases import HAS_FILE_PART, native_tool_agent
+
+    from pytest_agentrun import AgentRunFactory, file, native_tool_call, native_tool_return
+
+    factory = AgentRunFactory()
+    parts = [native_tool_call('web_search', query='x'), native_tool_return('web_search', ['r']), 'Sunny.']
+    if HAS_FILE_PART:
+        parts.insert(2, file(b'%PDF', media_type='application/pdf'))
+    factory.run_sync(native_tool_agent(None), ['Weather?', 'Be brief.'], script=[parts])
+    lines = render(factory).splitlines()
+    shown_file = '<application/pdf, 4 bytes>, ' if HAS_FILE_PART else ''
+    assert lines[:3] == [
+        "run 1 of 1: ['Weather?', 'Be brief.'] on ScriptedModel (finished)",
+        "  user: ['Weather?', 'Be brief.']",
+        f"  model (turn 1 of the script): native web_search(query='x'), native web_search -> ['r'], "
+        f"{'file ' + shown_file if HAS_FILE_PART else ''}'Sunny.'",
+    ]

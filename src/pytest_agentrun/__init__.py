@@ -17,7 +17,21 @@ from ._errors import (
     UnusedTurnsError,
 )
 from ._rules import retry_prompt, tool_return
-from ._script import RequestInfo, Retry, Turn, output, raises, text, thinking, tool_call, turn
+from ._script import (
+    RequestInfo,
+    Retry,
+    Turn,
+    file,
+    image,
+    native_tool_call,
+    native_tool_return,
+    output,
+    raises,
+    text,
+    thinking,
+    tool_call,
+    turn,
+)
 
 if TYPE_CHECKING:
     from ._assertions import assert_nodes, assert_tool_calls, assert_usage
@@ -47,6 +61,10 @@ __all__ = (
     'assert_nodes',
     'assert_tool_calls',
     'assert_usage',
+    'file',
+    'image',
+    'native_tool_call',
+    'native_tool_return',
     'normalize_messages',
     'output',
     'raises',

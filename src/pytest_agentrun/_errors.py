@@ -249,3 +249,16 @@ def text_output_message(*, where: str, output: str, number: int, takes: str) -> 
             'Script the answer as a string, or give the agent the output_type this output is for.',
         ]
     )
+
+
+def unknown_native_tool_message(*, where: str, tool_name: str, number: int, native_tools: Sequence[str]) -> str:
+    """The message of `UnknownToolError` for a call to a native tool the agent does not offer."""
+    offered = ', '.join(map(repr, native_tools)) or 'none'
+    return '\n'.join(
+        [
+            f'{where} calls the native tool {tool_name!r}, which the agent does not offer in request {number}.',
+            f'Native tools offered: {offered}.',
+            "Give the agent the native tool (e.g. pydantic-ai's WebSearchTool for 'web_search'), fix the name in "
+            'the script, or pass allow_unknown_tools=True to ScriptedModel.',
+        ]
+    )

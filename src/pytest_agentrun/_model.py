@@ -42,6 +42,7 @@ from ._errors import (
     invalid_arguments_message,
     invalid_output_message,
     text_output_message,
+    unknown_native_tool_message,
     unknown_tool_message,
     unused_message,
 )
@@ -49,6 +50,9 @@ from ._jsonschema import schema_errors, signature
 from ._outputs import as_sent, candidates, route
 from ._rules import Rule, build_rules
 from ._script import (
+    File,
+    NativeToolCall,
+    NativeToolReturn,
     Output,
     RequestInfo,
     Retry,
@@ -576,7 +580,8 @@ class ScriptedModel(NamedModel):
                 response.usage = _compat.estimate_usage([*messages, response])
             return response
         number = self._received + 1
-        parts = [self._part(spec, answered_by, number, params) for spec in turn.parts]
+        native_ids: dict[str, str] = {}
+        parts = [self._part(spec, answered_by, number, params, native_ids) for spec in turn.parts]
         extra: dict[str, Any] = {}
         if turn.finish_reason is not None:
             extra['finish_reason'] = turn.finish_reason
@@ -591,12 +596,26 @@ class ScriptedModel(NamedModel):
         self._call_ids += 1
         return f'call_{self._call_ids}'
 
-    def _part(self, spec: Any, answered_by: str, number: int, params: ModelRequestParameters) -> ModelResponsePart:
+    def _part(
+        self, spec: Any, answered_by: str, number: int, params: ModelRequestParameters, native_ids: dict[str, str]
+    ) -> ModelResponsePart:
         __tracebackhide__ = True
         if isinstance(spec, Text):
             return TextPart(spec.content)
         if isinstance(spec, Thinking):
             return ThinkingPart(spec.content, signature=spec.signature)
+        if isinstance(spec, NativeToolCall):
+            self._check_native_tool(spec.tool_name, answered_by, number, params)
+            call_id = native_ids[spec.tool_name] = spec.tool_call_id or self._next_call_id()
+            args: Any = spec.args if spec.args is None or isinstance(spec.args, str) else dict(spec.args)
+            provider = spec.provider_name or self._native_provider()
+            return _compat.native_call_part(spec.tool_name, pydantic_core.to_jsonable_python(args), call_id, provider)
+        if isinstance(spec, NativeToolReturn):
+            call_id = spec.tool_call_id or native_ids.get(spec.tool_name) or self._next_call_id()
+            provider = spec.provider_name or self._native_provider()
+            return _compat.native_return_part(spec.tool_name, spec.content, call_id, provider)
+        if isinstance(spec, File):
+            return _compat.file_part(spec.data, spec.media_type)
         if isinstance(spec, ToolCall):
             tool = next((t for t in (*params.function_tools, *params.output_tools) if t.name == spec.tool_name), None)
             if tool is None and not self._allow_unknown_tools:
@@ -606,6 +625,22 @@ class ScriptedModel(NamedModel):
                 self._check_arguments(spec, args, tool, answered_by, number, output=tool in params.output_tools)
             return ToolCallPart(spec.tool_name, args, tool_call_id=spec.tool_call_id or self._next_call_id())
         return self._output_part(cast(Output, spec), answered_by, number, params)
+
+    def _native_provider(self) -> str | None:
+        """The provider native parts come from: the one of the model stood in for (`'openai'`), if any."""
+        return self._system if self._stand_in else None
+
+    def _check_native_tool(self, name: str, answered_by: str, number: int, params: ModelRequestParameters) -> None:
+        """Raise `UnknownToolError` for a call to a native tool the agent does not offer."""
+        __tracebackhide__ = True
+        kinds = [_compat.native_tool_kind(t) for t in _compat.native_tools(params)]
+        if self._allow_unknown_tools or any(name == k or name.startswith(f'{k}:') for k in kinds):
+            return
+        raise UnknownToolError(
+            unknown_native_tool_message(
+                where=answered_by[0].upper() + answered_by[1:], tool_name=name, number=number, native_tools=kinds
+            )
+        )
 
     def _check_arguments(
         self, spec: ToolCall, args: Any, tool: ToolDefinition, answered_by: str, number: int, *, output: bool
@@ -687,8 +722,9 @@ def _json_text(value: Any) -> str:
     return value if isinstance(value, str) else pydantic_core.to_json(value).decode()
 
 
-# A scripted model is a test double like `FunctionModel`: pydantic-ai must prepare its messages the same way.
-for _name, _value in _compat.test_double_flags().items():
+# A scripted model is a test double like `FunctionModel`: pydantic-ai must prepare its messages the same way,
+# and let it answer for every native tool (its profile narrows them, as a real model's does).
+for _name, _value in {**_compat.test_double_flags(), **_compat.native_tool_support()}.items():
     setattr(ScriptedModel, _name, _value)
 
 
@@ -755,6 +791,11 @@ def _checked(turn: Turn, where: str) -> Turn:
     """Check a turn's values, and the parts of it that depend on the installed pydantic-ai release."""
     for part in turn.parts:
         _check_json(part, where)
+        if isinstance(part, File) and _compat.FILE_PART is None:
+            raise ValueError(
+                f'{where} holds {part!r}, but the installed pydantic-ai has no FilePart (models return files from '
+                '1.x on); upgrade pydantic-ai or leave the file out'
+            )
     if turn.finish_reason is not None and not _compat.HAS_FINISH_REASON:
         raise ValueError(
             f'{where} sets finish_reason, but the installed pydantic-ai has no ModelResponse.finish_reason; '

@@ -7,7 +7,8 @@ It does not import pydantic-ai, so building a script costs nothing until a model
 Accepted items:
 
 - `'text'`: a text response;
-- a part (`text(...)`, `tool_call(...)`, `output(...)`, `thinking(...)`): a response holding that part;
+- a part (`text(...)`, `tool_call(...)`, `output(...)`, `thinking(...)`, `native_tool_call(...)`,
+  `native_tool_return(...)`, `file(...)`, `image(...)`): a response holding that part;
 - a list or tuple of parts and strings: one response holding all of them, in order;
 - `turn(*parts, usage=..., finish_reason=..., chunk_words=...)`: a response with options of its own;
 - an exception instance, or `raises(exc)`: the request raises it (a provider error, to test retries);
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 
 __all__ = (
     'FINISH_REASONS',
+    'File',
+    'NativeToolCall',
+    'NativeToolReturn',
     'Output',
     'Part',
     'RequestInfo',
@@ -41,6 +45,10 @@ __all__ = (
     'Thinking',
     'ToolCall',
     'Turn',
+    'file',
+    'image',
+    'native_tool_call',
+    'native_tool_return',
     'output',
     'raises',
     'retry_text',
@@ -135,8 +143,64 @@ class Thinking:
         return f'thinking({_short(self.content)})'
 
 
-Part: TypeAlias = Union[Text, ToolCall, Output, Thinking]  # noqa: UP007 - evaluated at runtime on 3.10
+@dataclass(frozen=True)
+class NativeToolCall:
+    """A call the model makes to a native (built-in) tool it runs itself: web search, code execution, ..."""
+
+    tool_name: str
+    """The native tool, by its kind: `'web_search'`, `'code_execution'`, `'image_generation'`, ..."""
+    args: Mapping[str, Any] | str | None = None
+    """The arguments the provider reports for the call (`{'query': ...}`), or `None`."""
+    tool_call_id: str | None = None
+    """The call's id; `None` gives a deterministic one, which a `native_tool_return` of the same tool reuses."""
+    provider_name: str | None = None
+    """The provider that ran it; `None`: the provider of the model stood in for (`'openai'`), if any."""
+
+    def __repr__(self) -> str:
+        if self.args is None:
+            args = ''
+        elif isinstance(self.args, str) or not all(k.isidentifier() for k in self.args):
+            args = f', {_short(self.args if isinstance(self.args, str) else dict(self.args))}'
+        else:
+            args = ''.join(f', {k}={_short(v, 30)}' for k, v in self.args.items())
+        return f'native_tool_call({self.tool_name!r}{args})'
+
+
+@dataclass(frozen=True)
+class NativeToolReturn:
+    """What a native tool gave back, as the provider reports it in the same response."""
+
+    tool_name: str
+    """The native tool, by its kind."""
+    content: Any
+    """The result, as the provider reports it (search results, code output, ...)."""
+    tool_call_id: str | None = None
+    """The id of the call it answers; `None`: the latest `native_tool_call` of the same tool in the response."""
+    provider_name: str | None = None
+    """The provider that ran it; `None`: the provider of the model stood in for, if any."""
+
+    def __repr__(self) -> str:
+        return f'native_tool_return({self.tool_name!r}, {_short(self.content, 40)})'
+
+
+@dataclass(frozen=True)
+class File:
+    """A file the model returns (an image it generated, a document)."""
+
+    data: bytes = field(repr=False)
+    """The file's bytes."""
+    media_type: str
+    """Its media type: `'image/png'`, `'application/pdf'`, ..."""
+
+    def __repr__(self) -> str:
+        helper = 'image' if self.media_type.startswith('image/') else 'file'
+        return f'{helper}(<{len(self.data)} bytes>, media_type={self.media_type!r})'
+
+
+Part: TypeAlias = Union[Text, ToolCall, Output, Thinking, NativeToolCall, NativeToolReturn, File]  # noqa: UP007 - evaluated at runtime on 3.10
 """One part of a scripted response."""
+
+_PART_TYPES = (Text, ToolCall, Output, Thinking, NativeToolCall, NativeToolReturn, File)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -359,6 +423,68 @@ def output(value: Any = _MISSING, /, *, tool_name: str | None = None, valid: boo
     return Output(value, tool_name, valid)
 
 
+def native_tool_call(
+    tool_name: str,
+    args: Mapping[str, Any] | str | None = None,
+    /,
+    *,
+    tool_call_id: str | None = None,
+    provider_name: str | None = None,
+    **kwargs: Any,
+) -> NativeToolCall:
+    """A call the model makes to a native tool it runs itself: `native_tool_call('web_search', query='...')`.
+
+    The agent must offer the native tool (pydantic-ai's `WebSearchTool`, ...; named here by its kind, e.g.
+    `'web_search'`). Follow it with `native_tool_return(...)` in the same response, as providers report both.
+    """
+    if not isinstance(tool_name, str) or not tool_name:  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f"native_tool_call() needs the native tool's kind first, e.g. 'web_search', got {tool_name!r}")
+    if args is not None and kwargs:
+        raise TypeError(f'native_tool_call({tool_name!r}): give the arguments as one mapping or as keywords, not both')
+    if args is None and kwargs:
+        args = dict(kwargs)
+    elif isinstance(args, Mapping):
+        args = dict(args)
+    elif args is not None and not isinstance(args, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'native_tool_call({tool_name!r}): arguments must be a mapping or a JSON string, got {args!r}')
+    return NativeToolCall(tool_name, args, tool_call_id, provider_name)
+
+
+def native_tool_return(
+    tool_name: str, content: Any, /, *, tool_call_id: str | None = None, provider_name: str | None = None
+) -> NativeToolReturn:
+    """What a native tool gave back: `native_tool_return('web_search', [{'title': ..., 'url': ...}])`.
+
+    Without `tool_call_id`, it answers the latest `native_tool_call` of the same tool in the response.
+    """
+    if not isinstance(tool_name, str) or not tool_name:  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(
+            f"native_tool_return() needs the native tool's kind first, e.g. 'web_search', got {tool_name!r}"
+        )
+    return NativeToolReturn(tool_name, content, tool_call_id, provider_name)
+
+
+def file(data: bytes, *, media_type: str) -> File:
+    """A file the model returns: `file(pdf_bytes, media_type='application/pdf')`."""
+    if not isinstance(data, (bytes, bytearray)):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'file() takes the data as bytes, got {_short(data)}')
+    if not isinstance(media_type, str) or '/' not in media_type:  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ValueError(f"file(): media_type must be a media type such as 'application/pdf', got {media_type!r}")
+    return File(bytes(data), media_type)
+
+
+def image(data: bytes, *, media_type: str = 'image/png') -> File:
+    """An image the model returns (as an image-generating model does): `image(png_bytes)`.
+
+    An agent with `output_type=BinaryImage` takes it as its output.
+    """
+    if not isinstance(data, (bytes, bytearray)):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'image() takes the data as bytes, got {_short(data)}')
+    if not isinstance(media_type, str) or not media_type.startswith('image/'):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ValueError(f"image(): media_type must be an image type such as 'image/png', got {media_type!r}")
+    return File(bytes(data), media_type)
+
+
 def thinking(content: str, *, signature: str | None = None) -> Thinking:
     """A thinking part, as reasoning models send before their answer."""
     if not isinstance(content, str):  # pyright: ignore[reportUnnecessaryIsInstance]
@@ -403,11 +529,12 @@ def _check_chunk_words(chunk_words: int | None, where: str) -> None:
 def _as_part(item: object, where: str) -> Part:
     if isinstance(item, str):
         return Text(item)
-    if isinstance(item, (Text, ToolCall, Output, Thinking)):
+    if isinstance(item, _PART_TYPES):
         return item
     raise TypeError(
         f'{where} is {_short(item)}, which is not a response part; '
-        'use a string, text(), tool_call(), output() or thinking()'
+        'use a string, text(), tool_call(), output(), thinking(), native_tool_call(), native_tool_return(), '
+        'file() or image()'
     )
 
 
@@ -419,7 +546,7 @@ def to_turn(item: Any, where: str) -> Turn:
     """Normalise one script item into a `Turn`, or raise `TypeError`/`ValueError` naming `where` and the fix."""
     if isinstance(item, Turn):
         return item
-    if isinstance(item, (str, Text, ToolCall, Output, Thinking)):
+    if isinstance(item, (str, *_PART_TYPES)):
         return Turn(parts=(_as_part(item, where),))
     if isinstance(item, BaseException):
         return Turn(error=item, source=_short(item))
