@@ -194,9 +194,8 @@ def main() -> None:
         print(f'   {name:<18} RSS MiB: {mib}')
         print(f'   {"":<18} {per_test(samples):>8.0f} bytes per test, from test {samples[0][0]} to {samples[-1][0]}')
     extra = per_test(with_fixture) - per_test(baseline)
-    print(f'   the fixture keeps {extra:.0f} bytes per test more than the baseline')
-    ratio = with_fixture[-1][1] / with_fixture[0][1]
-    print(f'   RSS at the last sample / at the first: {ratio:.3f} (with agentrun)')
+    print(f'   the fixture keeps {extra:.0f} bytes per test beyond what pytest itself keeps (the baseline)')
+    print(f'   growth per test, with agentrun / baseline: {per_test(with_fixture) / per_test(baseline):.3f}')
 
 
 if __name__ == '__main__':
