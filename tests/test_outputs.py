@@ -148,6 +148,7 @@ def test_structured_output_for_a_text_agent_fails() -> None:
         ]
     )
     assert run(ScriptedModel([output('Paris')]), str) == 'Paris'  # a string is the text
+    assert run(ScriptedModel([output(city='Paris', valid=False)]), str) == '{"city":"Paris"}'  # sent as asked
 
 
 def test_text_where_the_agent_also_takes_text() -> None:

@@ -694,9 +694,9 @@ class ScriptedModel(NamedModel):
                 self._used_unknown_tool(spec.tool_name, answered_by, number, params)
         where = answered_by[0].upper() + answered_by[1:]
         if not offered:
-            if params.output_mode in ('native', 'prompted') or isinstance(jsonable, str):
-                # a string for a text agent is its text; a release that does not put the prompted output's schema
-                # in the request (1.0) gets the JSON unchecked
+            if params.output_mode in ('native', 'prompted') or isinstance(jsonable, str) or not spec.valid:
+                # a string for a text agent is its text, and so is output sent unchecked (valid=False); a release
+                # that does not put the prompted output's schema in the request (1.0) gets the JSON unchecked
                 return TextPart(_json_text(jsonable))
             takes = (
                 'an image (output_type=BinaryImage)' if _compat.image_output_only(params) else 'text (output_type=str)'
