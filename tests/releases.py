@@ -45,6 +45,9 @@ HAS_RUN_ID: bool = 'run_id' in _field_names(_messages.ModelRequest)
 HAS_RUN_STREAM_EVENTS: bool = hasattr(_agent.AbstractAgent, 'run_stream_events')
 """`Agent.run_stream_events` exists."""
 
+HAS_STREAM_CANCEL: bool = hasattr(_models.StreamedResponse, 'cancel')
+"""Streamed responses can be cancelled by their consumer (`result.cancel()`; not in 1.0)."""
+
 PART_END_EVENT: type[Any] | None = getattr(_messages, 'PartEndEvent', None)
 """The `PartEndEvent` class, or `None` in releases whose streams do not mark the end of a part."""
 
@@ -67,3 +70,53 @@ async def run_stream_events(agent: Any, *args: Any, **kwargs: Any) -> AsyncGener
             yield events
     else:
         yield stream
+
+
+def _prompted_output_schema_in_request() -> bool:
+    """Probe: does a prompted-output request carry the output schema (`output_object`)? Not in 1.0."""
+    import anyio
+    from pydantic import BaseModel
+    from pydantic_ai import Agent, PromptedOutput
+
+    from pytest_agentrun import ScriptedModel, output
+
+    class Probe(BaseModel):
+        x: int
+
+    model = ScriptedModel([output(x=1)])
+
+    async def main() -> None:
+        await Agent(model, output_type=PromptedOutput(Probe)).run('probe')
+
+    anyio.run(main)
+    return model.requests[0].parameters.output_object is not None
+
+
+HAS_PROMPTED_OUTPUT_SCHEMA: bool = _prompted_output_schema_in_request()
+"""Prompted-output requests carry the output's JSON schema in `output_object` (not in 1.0)."""
+
+
+def native_tool_agent(model: Any, kind: str = 'web_search', **kwargs: Any) -> Any:
+    """An agent offering a native tool (`'web_search'` or `'image_generation'`), as the installed release takes it.
+
+    1.0 takes `builtin_tools=[...]` from `pydantic_ai.builtin_tools`; later releases a `NativeTool` capability
+    holding a tool from `pydantic_ai.native_tools`.
+    """
+    import inspect
+
+    from pydantic_ai import Agent
+
+    if 'builtin_tools' in inspect.signature(Agent.__init__).parameters:
+        from pydantic_ai import builtin_tools as tools  # pyright: ignore[reportAttributeAccessIssue]
+
+        classes = {'web_search': tools.WebSearchTool, 'image_generation': getattr(tools, 'ImageGenerationTool', None)}
+        return Agent(model, builtin_tools=[classes[kind]()], **kwargs)  # pyright: ignore[reportCallIssue]
+    from pydantic_ai.capabilities import NativeTool
+    from pydantic_ai.native_tools import ImageGenerationTool, WebSearchTool
+
+    classes = {'web_search': WebSearchTool, 'image_generation': ImageGenerationTool}
+    return Agent(model, capabilities=[NativeTool(classes[kind]())], **kwargs)
+
+
+HAS_FILE_PART: bool = 'FilePart' in vars(_messages)
+"""Model responses can hold files (`FilePart`; not in 1.0)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import types
 import warnings
 from collections.abc import AsyncIterator
 from typing import Any
@@ -283,3 +284,198 @@ def test_prepare_messages_calls_the_models_own_step() -> None:
 
 def test_prepare_messages_without_the_step() -> None:
     assert _compat.prepare_messages(object(), ['m'], ModelRequestParameters()) == ['m']  # type: ignore[arg-type]
+
+
+# --- retry_of: a retry prompt (1.x), a retried tool return or retry feedback (2.x) ------------------
+
+
+@dataclasses.dataclass
+class RetryPromptShape:
+    """1.x: `RetryPromptPart`, with a tool name or none."""
+
+    content: Any
+    tool_name: str | None = None
+    tool_call_id: str = 'c1'
+    part_kind: str = 'retry-prompt'
+
+
+@dataclasses.dataclass
+class ToolReturnShape:
+    """2.x: the retried call's `ToolReturnPart`, `outcome='retried'`."""
+
+    tool_name: str
+    content: Any
+    tool_call_id: str = 'c1'
+    outcome: str = 'retried'
+    part_kind: str = 'tool-return'
+
+
+@dataclasses.dataclass
+class RetryFeedbackShape:
+    """2.x: `RetryFeedbackPart`, a retry that answers no call."""
+
+    content: Any
+    part_kind: str = 'retry-feedback'
+
+
+@pytest.mark.parametrize(
+    ('part', 'expected'),
+    [
+        pytest.param(RetryPromptShape('bad', 'f'), ('f', 'bad', 'c1'), id='1.x-tool'),
+        pytest.param(RetryPromptShape('bad'), (None, 'bad', None), id='1.x-no-tool'),
+        pytest.param(ToolReturnShape('f', 'bad'), ('f', 'bad', 'c1'), id='2.x-retried-return'),
+        pytest.param(ToolReturnShape('f', 'ok', outcome='success'), None, id='2.x-return'),
+        pytest.param(RetryFeedbackShape('bad'), (None, 'bad', None), id='2.x-feedback'),
+        pytest.param(TextPart('x'), None, id='other'),
+    ],
+)
+def test_retry_of(part: object, expected: Any) -> None:
+    assert _compat.retry_of(part) == expected
+
+
+def test_translated_by_prepare() -> None:
+    assert _compat.translated_by_prepare(RetryFeedbackShape('x'))
+    assert _compat.translated_by_prepare(RetryPromptShape('x'))
+    assert not _compat.translated_by_prepare(ToolReturnShape('f', 'x'))
+
+
+# --- image_output_only: the flag, or no such flag (1.0) ---------------------------------------------
+
+
+@dataclasses.dataclass
+class ParamsShape:
+    allow_text_output: bool = True
+    allow_image_output: bool = False
+
+
+@dataclasses.dataclass
+class OldParamsShape:
+    allow_text_output: bool = True
+
+
+def test_image_output_only() -> None:
+    assert _compat.image_output_only(ParamsShape(allow_text_output=False, allow_image_output=True))  # type: ignore[arg-type]
+    assert not _compat.image_output_only(ParamsShape(allow_image_output=True))  # type: ignore[arg-type]
+    assert not _compat.image_output_only(OldParamsShape(allow_text_output=False))  # type: ignore[arg-type]
+
+
+# --- stream_cancelled: the stream's own flag, or none (1.0) -------------------------------------------
+
+
+def test_stream_cancelled() -> None:
+    assert _compat.stream_cancelled(types.SimpleNamespace(cancelled=True))
+    assert not _compat.stream_cancelled(types.SimpleNamespace(cancelled=False))
+    assert not _compat.stream_cancelled(object())
+
+
+# --- run_messages / run_new_messages: the run's methods, or its graph state (1.0) ---------------------
+
+
+class RunWithMethods:
+    def all_messages(self) -> list[str]:
+        return ['old', 'new']
+
+    def new_messages(self) -> list[str]:
+        return ['new']
+
+
+class RunWithState:
+    """1.0's `AgentRun`: no message methods; the graph state has the history, the deps where this run began."""
+
+    ctx = types.SimpleNamespace(
+        state=types.SimpleNamespace(message_history=['old', 'new']), deps=types.SimpleNamespace(new_message_index=1)
+    )
+
+
+@pytest.mark.parametrize('run', [RunWithMethods(), RunWithState()], ids=type_name)
+def test_run_messages(run: object) -> None:
+    assert _compat.run_messages(run) == ['old', 'new']
+    assert _compat.run_new_messages(run) == ['new']
+
+
+# --- native tools and files: the names and shapes of each release -------------------------------------
+
+
+class WebSearchTool:
+    """1.0: a built-in tool with no `kind`."""
+
+
+class KindedTool:
+    kind = 'web_search'
+
+
+def test_native_tool_kind() -> None:
+    assert _compat.native_tool_kind(KindedTool()) == 'web_search'
+    assert _compat.native_tool_kind(WebSearchTool()) == 'web_search'
+
+
+@pytest.mark.parametrize(
+    ('params', 'expected'),
+    [
+        pytest.param(types.SimpleNamespace(native_tools=['n']), ['n'], id='native_tools'),
+        pytest.param(types.SimpleNamespace(builtin_tools=['b']), ['b'], id='1.0-builtin_tools'),
+        pytest.param(types.SimpleNamespace(), [], id='none'),
+    ],
+)
+def test_native_tools_of_a_request(params: Any, expected: list[str]) -> None:
+    assert _compat.native_tools(params) == expected
+
+
+def test_native_part_classes_of_the_installed_release() -> None:
+    from pydantic_ai import messages
+
+    names = vars(messages)
+    expected = (
+        ('NativeToolCallPart', 'NativeToolReturnPart')
+        if 'NativeToolCallPart' in names
+        else (
+            'BuiltinToolCallPart',
+            'BuiltinToolReturnPart',
+        )
+    )
+    assert (_compat.NATIVE_CALL_PART.__name__, _compat.NATIVE_RETURN_PART.__name__) == expected
+    call = _compat.native_call_part('web_search', {'query': 'x'}, 'c1', 'openai')
+    back = _compat.native_return_part('web_search', [], 'c1', 'openai')
+    assert (call.part_kind, back.part_kind) == ('builtin-tool-call', 'builtin-tool-return')
+    assert _compat.FILE_PART is names.get('FilePart')
+
+
+def test_file_part_where_there_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_compat, 'FILE_PART', None)
+    with pytest.raises(TypeError, match='the installed pydantic-ai has no FilePart'):
+        _compat.file_part(b'x', 'image/png')
+
+
+@pytest.mark.skipif(_compat.FILE_PART is None, reason='pydantic-ai 1.0 has no FilePart')
+def test_file_part_holds_an_image_as_a_binary_image() -> None:
+    from pydantic_ai.messages import BinaryContent, BinaryImage
+
+    assert type(_compat.file_part(b'x', 'image/png').content) is BinaryImage  # type: ignore[union-attr]
+    assert type(_compat.file_part(b'x', 'application/pdf').content) is BinaryContent  # type: ignore[union-attr]
+
+
+class OldPartsManager:
+    """1.0's parts manager: no `handle_part`."""
+
+    def __init__(self) -> None:
+        self._parts: list[Any] = [TextPart('before')]
+
+
+def test_stream_whole_part_without_handle_part() -> None:
+    manager = OldPartsManager()
+    part = TextPart('whole')
+    event = _compat.stream_whole_part(manager, 1, part)
+    assert isinstance(event, PartStartEvent)
+    assert (event.index, event.part) == (1, part)
+    assert manager._parts == [TextPart('before'), part]  # pyright: ignore[reportPrivateUsage]
+
+
+def test_native_tool_support_copies_function_models() -> None:
+    from pydantic_ai.models.function import FunctionModel
+
+    support = _compat.native_tool_support()
+    assert set(support) == {
+        n for n in ('supported_native_tools', 'supported_builtin_tools') if n in vars(FunctionModel)
+    }
+    for name in support:
+        assert getattr(ScriptedModel, name)() == getattr(FunctionModel, name)()

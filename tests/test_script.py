@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from pydantic_ai.messages import ModelResponse, TextPart
+from pydantic_ai import Agent
+from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.usage import RequestUsage
 
 from pytest_agentrun import (
@@ -43,7 +45,10 @@ def raises_exactly(exc_type: type[BaseException], message: str) -> Any:
     return pytest.raises(exc_type, match=f'^{re.escape(message)}$')
 
 
-NOT_A_PART = 'use a string, text(), tool_call(), output() or thinking()'
+NOT_A_PART = (
+    'use a string, text(), tool_call(), output(), thinking(), native_tool_call(), native_tool_return(), '
+    'file() or image()'
+)
 NOT_AN_ITEM = 'use a string, tool_call(), output(), thinking(), a list of those, turn(), an exception or a callable'
 
 
@@ -548,6 +553,58 @@ def test_model_argument_errors() -> None:
         ScriptedModel(['a'], model=5)  # type: ignore[arg-type]
 
 
+def test_a_mapping_or_a_set_is_not_a_script() -> None:
+    # a dict iterates over its keys: without this check, the script would be the turn 'a'
+    with raises_exactly(
+        TypeError,
+        "ScriptedModel takes a list of turns, got the dict {'a': 'b'}; "
+        "to answer by prompt, pass it as rules={'a': 'b'}",
+    ):
+        ScriptedModel({'a': 'b'})  # type: ignore[arg-type]
+    with raises_exactly(
+        TypeError, "ScriptedModel takes a list of turns, got the set {'a'}; a script is in order: use a list"
+    ):
+        ScriptedModel({'a'})
+
+
+class Ticket:
+    def __repr__(self) -> str:
+        return 'Ticket()'
+
+
+def test_arguments_that_are_not_json_fail_at_build_time() -> None:
+    with raises_exactly(
+        TypeError,
+        "script[2]: tool_call('book', ticket=Ticket()) passes ticket=Ticket(), which is not JSON-serialisable; "
+        'a model sends JSON: use strings, numbers, booleans, None, lists and dicts '
+        '(pydantic models, dataclasses and dates are sent as their JSON form)',
+    ):
+        ScriptedModel([*OK, tool_call('book', ticket=Ticket())])
+    with raises_exactly(
+        TypeError,
+        "rules[0]: output({'ticket': Ticket()}) is not JSON-serialisable; "
+        'a model sends JSON: use strings, numbers, booleans, None, lists and dicts '
+        '(pydantic models, dataclasses and dates are sent as their JSON form)',
+    ):
+        ScriptedModel(rules={'Hi': ['Sure.', output(ticket=Ticket())]})
+
+
+def test_arguments_are_sent_in_their_json_form(close_run_sync_loop: None) -> None:
+    agent = Agent(ScriptedModel([tool_call('book', day=date(2026, 1, 2), seats={2}), 'Booked.']))
+    seen: list[tuple[str, list[int]]] = []
+
+    @agent.tool_plain
+    def book(day: str, seats: list[int]) -> str:
+        seen.append((day, seats))
+        return 'ok'
+
+    result = agent.run_sync('Book it')
+    assert seen == [('2026-01-02', [2])]  # a date and a set arrive as JSON carries them: a string and a list
+    call = result.all_messages()[1].parts[0]
+    assert isinstance(call, ToolCallPart)
+    assert call.args == {'day': '2026-01-02', 'seats': [2]}
+
+
 def test_script_may_be_any_iterable() -> None:
     model = ScriptedModel(iter(['a', 'b']))
     assert [repr(t) for t in model.turns] == ["'a'", "'b'"]
@@ -564,7 +621,8 @@ def test_rule_errors() -> None:
     with raises_exactly(TypeError, "rules[0] is ['Hi', 'Hello']; each rule must be a (key, answer) pair"):
         ScriptedModel(rules=[['Hi', 'Hello']])  # type: ignore[list-item]
     with raises_exactly(
-        TypeError, 'rules[1] has the key 3; a key is a prompt string, re.compile(...) or tool_return(...)'
+        TypeError,
+        'rules[1] has the key 3; a key is a prompt string, re.compile(...), tool_return(...) or retry_prompt(...)',
     ):
         ScriptedModel(rules={'a': 'b', 3: 'c'})
     with raises_exactly(TypeError, "rules[0] ('Hi') is None; write the answer, e.g. a string for a text response"):

@@ -487,3 +487,137 @@ def test_fix_turns_old_token_snapshots_into_matchers(pytester: pytest.Pytester, 
     run_child(pytester).assert_outcomes(passed=1)
     run_child(pytester, '--inline-snapshot=update')
     assert test_file.read_text() == created  # update writes the matchers for them too
+
+
+# --- binary content --------------------------------------------------------------------------------------
+
+
+def test_binary_content_gets_a_stable_placeholder(agentrun: AgentRunFactory) -> None:
+    from pydantic_ai.messages import BinaryContent
+
+    image = BinaryContent(b'\x89PNG\r\n\x1a\n\xff\x00', media_type='image/png')  # not UTF-8
+    run = agentrun.run_sync(agent, ['What is in this picture?', image], script=['A red dot.'])
+    # before: UnicodeDecodeError
+    [prompt] = normalize_messages(run)[0]['parts']
+    picture = prompt['content'][1]
+    assert picture['data'] == '<10 bytes, sha256 fa79bc31c670>'
+    assert picture['media_type'] == 'image/png'
+    assert normalize_messages(run) == normalize_messages(run)
+
+
+# --- masks of the user's own --------------------------------------------------------------------------
+
+ORDER_APP = """
+import datetime
+import uuid
+
+from pydantic_ai import Agent
+
+agent = Agent('openai:gpt-5.2')
+
+
+@agent.instructions
+def today() -> str:
+    return f'Today is {datetime.date.today()}. Be brief.'
+
+
+@agent.tool_plain
+def place_order(item: str) -> dict:
+    return {'order_id': f'ord_{uuid.uuid4().hex[:8]}', 'item': item}
+"""
+
+
+def order_run(agentrun: AgentRunFactory) -> RecordedRun[Any]:
+    namespace: dict[str, Any] = {}
+    exec(ORDER_APP.replace("'openai:gpt-5.2'", 'None'), namespace)  # the app, without a model string
+    return agentrun.run_sync(
+        namespace['agent'], 'Order a lamp', script=[tool_call('place_order', item='lamp'), 'Ordered.']
+    )
+
+
+MASK: list[Any] = [
+    IsStr(regex=r'Today is \d{4}-\d\d-\d\d\. Be brief\.'),
+    ('order_id', IsStr(regex=r'ord_[0-9a-f]{8}')),
+]
+
+
+def test_masks_by_field_name_and_by_value(agentrun: AgentRunFactory) -> None:
+    normalized = normalize_messages(order_run(agentrun), mask=MASK)
+    instructions = normalized[0]['instructions']
+    returned = normalized[2]['parts'][0]['content']
+    # in Python, a masked value stays the plain value; a snapshot holds the matcher in its place
+    assert instructions == IsStr(regex=r'Today is \d{4}-\d\d-\d\d\. Be brief\.')
+    assert returned['order_id'] == IsStr(regex='ord_[0-9a-f]{8}')
+    assert returned['item'] == 'lamp'
+    assert repr(placeholder_matcher(instructions)) == r"IsStr(regex='Today is \\d{4}-\\d\\d-\\d\\d\\. Be brief\\.')"
+    assert repr(placeholder_matcher(returned['order_id'])) == "IsStr(regex='ord_[0-9a-f]{8}')"
+    assert placeholder_matcher(returned['item']) is None
+    # the same text elsewhere, unmasked, is written as it is
+    assert placeholder_matcher(''.join(['ord_', returned['order_id'][4:]])) is None
+    # the mapping form
+    masked = normalize_messages(order_run(agentrun), mask={'order_id': IsStr()})
+    assert repr(placeholder_matcher(masked[2]['parts'][0]['content']['order_id'])) == 'IsStr()'
+
+
+def test_mask_errors(agentrun: AgentRunFactory) -> None:
+    run = order_run(agentrun)
+    with pytest.raises(ValueError, match='does not match') as exc_info:
+        normalize_messages(run, mask={'item': IsStr(regex='chair')})
+    assert str(exc_info.value) == (
+        "normalize_messages(mask=...): messages[1].parts[0].args['item'] is 'lamp', which the mask of 'item', "
+        "IsStr(regex='chair'), does not match; fix the matcher, or mask another field"
+    )
+    with pytest.raises(TypeError) as exc_info:
+        normalize_messages(run, mask={'item': 'lamp'})
+    assert str(exc_info.value) == (
+        "normalize_messages(mask=...): the mask of 'item' is 'lamp'; a mask is a dirty-equals matcher, "
+        "e.g. IsStr(regex=r'ord_\\w+'), which a snapshot keeps in place of the value"
+    )
+    with pytest.raises(TypeError, match=re.escape('mask[0] is 3; a mask is a dirty-equals matcher')):
+        normalize_messages(run, mask=[3])
+    with pytest.raises(TypeError, match=re.escape('takes {field name: matcher} or a list of matchers, got 3')):
+        normalize_messages(run, mask=3)  # type: ignore[arg-type]
+
+
+TEST_ORDER_SNAPSHOT = """
+from dirty_equals import IsStr
+from inline_snapshot import snapshot
+from pytest_agentrun import normalize_messages, tool_call
+from app import agent
+
+MASK = [
+    IsStr(regex=r'Today is \\d{4}-\\d\\d-\\d\\d\\. Be brief\\.'),
+    ('order_id', IsStr(regex=r'ord_[0-9a-f]{8}')),
+]
+
+
+def test_order(agentrun):
+    run = agentrun.run_sync(agent, 'Order a lamp', script=[tool_call('place_order', item='lamp'), 'Ordered.'])
+    assert normalize_messages(run, mask=MASK) == snapshot()
+"""
+
+
+def test_masks_through_inline_snapshot_create_and_fix(pytester: pytest.Pytester, snapshot_project: Path) -> None:
+    pytester.makepyfile(app=ORDER_APP)
+    snapshot_project.unlink()
+    test_file = pytester.makepyfile(test_order=TEST_ORDER_SNAPSHOT)
+
+    run_child(pytester, '--inline-snapshot=create')
+    created = test_file.read_text()
+    value = snapshot_call(created)
+    assert "'instructions': IsStr(regex='Today is \\\\d{4}-\\\\d\\\\d-\\\\d\\\\d\\\\. Be brief\\\\.')" in value
+    assert value.count("'order_id': IsStr(regex='ord_[0-9a-f]{8}')") == 1  # in the tool's return
+    assert not re.search(r'ord_[0-9a-f]{8}\b', value.replace("'ord_[0-9a-f]{8}'", ''))  # no real id
+    assert not re.search(r'\d{4}-\d\d-\d\d', value)  # no real date
+
+    # another run has another order id: it still passes, and nothing is written
+    run_child(pytester).assert_outcomes(passed=1)
+    assert test_file.read_text() == created
+
+    # fix after a change keeps the user's matchers
+    test_file.write_text(created.replace("'Ordered.']", "'Done.']", 1))
+    assert run_child(pytester).ret != 0
+    run_child(pytester, '--inline-snapshot=fix')
+    fixed = test_file.read_text()
+    assert fixed == created.replace("'Ordered.'", "'Done.'")
+    run_child(pytester).assert_outcomes(passed=1)

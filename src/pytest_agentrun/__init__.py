@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._assertions import assert_nodes, assert_tool_calls, assert_usage
     from ._errors import (
+        InvalidArgumentsError,
+        InvalidOutputError,
         RealRequestBlockedError,
         ScriptError,
         ScriptExhaustedError,
@@ -19,17 +21,34 @@ if TYPE_CHECKING:
     )
     from ._fixture import AgentRunFactory
     from ._model import ScriptedModel, ScriptedRequest
-    from ._rules import tool_return
+    from ._rules import retry_prompt, tool_return
     from ._runs import RecordedRun, ToolCallRecord
-    from ._script import RequestInfo, Turn, output, raises, text, thinking, tool_call, turn
+    from ._script import (
+        RequestInfo,
+        Retry,
+        Turn,
+        file,
+        image,
+        native_tool_call,
+        native_tool_return,
+        output,
+        raises,
+        text,
+        thinking,
+        tool_call,
+        turn,
+    )
     from ._snapshot import normalize_messages
     from ._standin import StandInModel
 
 __all__ = (
     'AgentRunFactory',
+    'InvalidArgumentsError',
+    'InvalidOutputError',
     'RealRequestBlockedError',
     'RecordedRun',
     'RequestInfo',
+    'Retry',
     'ScriptError',
     'ScriptExhaustedError',
     'ScriptedModel',
@@ -42,9 +61,14 @@ __all__ = (
     'assert_nodes',
     'assert_tool_calls',
     'assert_usage',
+    'file',
+    'image',
+    'native_tool_call',
+    'native_tool_return',
     'normalize_messages',
     'output',
     'raises',
+    'retry_prompt',
     'text',
     'thinking',
     'tool_call',
@@ -53,13 +77,21 @@ __all__ = (
 )
 
 _LAZY = {
+    'InvalidArgumentsError': '_errors',
+    'InvalidOutputError': '_errors',
     'RealRequestBlockedError': '_errors',
     'ScriptError': '_errors',
     'ScriptExhaustedError': '_errors',
     'UnknownToolError': '_errors',
     'UnusedTurnsError': '_errors',
     'tool_return': '_rules',
+    'retry_prompt': '_rules',
     'RequestInfo': '_script',
+    'Retry': '_script',
+    'file': '_script',
+    'image': '_script',
+    'native_tool_call': '_script',
+    'native_tool_return': '_script',
     'Turn': '_script',
     'output': '_script',
     'raises': '_script',

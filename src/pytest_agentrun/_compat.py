@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
@@ -20,20 +21,36 @@ from pydantic_ai import usage as _usage
 from pydantic_ai.settings import ModelSettings
 
 __all__ = (
+    'FILE_PART',
     'HAS_FINISH_REASON',
+    'NATIVE_CALL_PART',
+    'NATIVE_RETURN_PART',
     'RESPONSE_FIELDS',
     'USAGE_FIELDS',
     'all_messages_json',
     'estimate_tokens',
     'estimate_usage',
+    'file_part',
     'finish_reason',
+    'image_output_only',
+    'native_call_part',
+    'native_return_part',
+    'native_tool_kind',
+    'native_tool_support',
+    'native_tools',
     'override_model',
     'prepare_messages',
     'prepare_request',
+    'retry_of',
+    'run_messages',
+    'run_new_messages',
     'run_usage',
+    'stream_cancelled',
     'stream_events',
+    'stream_whole_part',
     'test_double_flags',
     'tool_return_retried',
+    'translated_by_prepare',
 )
 
 
@@ -149,10 +166,13 @@ def stream_events(result: object) -> Iterator[_messages.ModelResponseStreamEvent
 def stream_whole_part(
     manager: Any, index: int, part: _messages.ModelResponsePart
 ) -> _messages.ModelResponseStreamEvent:
-    """Send a part that has no delta form (a file, a native tool call) as one event."""
+    """Send a part that has no delta form (a file, a native tool call) as one event.
+
+    The parts manager's `handle_part` does it (from 1.x); 1.0 has none, nor streamed native parts of its own.
+    """
     handle_part = getattr(manager, 'handle_part', None)
-    if handle_part is None:  # pragma: no cover - releases without it have no such parts either
-        raise TypeError(f'the installed pydantic-ai cannot stream a {type(part).__name__}')
+    if handle_part is None:
+        return stream_whole_part_fallback(manager, part)
     return cast(_messages.ModelResponseStreamEvent, handle_part(vendor_part_id=index, part=part))
 
 
@@ -253,3 +273,152 @@ def override_model(agent: object) -> object:
     variable = getattr(agent, '_override_model', None)
     option = variable.get() if variable is not None else None
     return getattr(option, 'value', None)
+
+
+def image_output_only(params: _models.ModelRequestParameters) -> bool:
+    """Whether a request takes an image as its output and no text (`output_type=BinaryImage`; not in 1.0)."""
+    return bool(getattr(params, 'allow_image_output', False)) and not params.allow_text_output
+
+
+def retry_of(part: object) -> tuple[str | None, Any, str | None] | None:
+    """`(tool_name, content, tool_call_id)` if `part` is a retry prompt, else `None`; the same on every release.
+
+    1.x sends a `RetryPromptPart` (with the tool's name, or none for a retry of the response as a whole); 2.x
+    answers the retried call with a `ToolReturnPart` whose `outcome` is `'retried'`, and sends a
+    `RetryFeedbackPart` for a retry that answers no call.
+    """
+    kind = getattr(part, 'part_kind', None)
+    if kind == 'retry-prompt':
+        tool_name = cast('str | None', getattr(part, 'tool_name', None))
+        return tool_name, getattr(part, 'content', None), getattr(part, 'tool_call_id', None) if tool_name else None
+    if kind == 'tool-return' and tool_return_retried(part):
+        return cast(str, getattr(part, 'tool_name')), getattr(part, 'content', None), getattr(part, 'tool_call_id')  # noqa: B009
+    if kind == 'retry-feedback':
+        return None, getattr(part, 'content', None), None
+    return None
+
+
+def translated_by_prepare(part: object) -> bool:
+    """Whether `Model.prepare_messages` may rewrite this request part (2.x turns a retry into a prompt)."""
+    return getattr(part, 'part_kind', None) in ('retry-feedback', 'retry-prompt')
+
+
+def stream_cancelled(stream: object) -> bool:
+    """Whether a streamed response was cancelled by its consumer; `False` on releases without `cancel()` (1.0)."""
+    return bool(getattr(stream, 'cancelled', False))
+
+
+def run_messages(agent_run: Any) -> list[_messages.ModelMessage]:
+    """The messages of an `AgentRun` so far (also after it failed); 1.0's `AgentRun` has no `all_messages()`."""
+    method = getattr(agent_run, 'all_messages', None)
+    if method is not None:
+        return list(cast('list[_messages.ModelMessage]', method()))
+    return list(cast('list[_messages.ModelMessage]', agent_run.ctx.state.message_history))
+
+
+def run_new_messages(agent_run: Any) -> list[_messages.ModelMessage]:
+    """The messages an `AgentRun` produced so far, without the history it was given; 1.0 has no `new_messages()`."""
+    method = getattr(agent_run, 'new_messages', None)
+    if method is not None:
+        return list(cast('list[_messages.ModelMessage]', method()))
+    return run_messages(agent_run)[cast(int, agent_run.ctx.deps.new_message_index) :]
+
+
+# --- native (built-in) tools and files ------------------------------------------------------------------
+
+
+def _message_class(*names: str) -> Any:
+    """The first of `names` the installed `pydantic_ai.messages` defines, or `None`.
+
+    Read from the module's own namespace, so a deprecated alias (which warns when looked up) is never touched.
+    """
+    namespace = vars(_messages)
+    return next((namespace[n] for n in names if n in namespace), None)
+
+
+NATIVE_CALL_PART: Any = _message_class('NativeToolCallPart', 'BuiltinToolCallPart')
+"""The part of a call to a native tool: `NativeToolCallPart` (from 1.x), `BuiltinToolCallPart` before."""
+
+NATIVE_RETURN_PART: Any = _message_class('NativeToolReturnPart', 'BuiltinToolReturnPart')
+"""The part of a native tool's return: `NativeToolReturnPart` (from 1.x), `BuiltinToolReturnPart` before."""
+
+FILE_PART: Any = _message_class('FilePart')
+"""`FilePart`, a file in a model's response (from 1.x; 1.0 has none), or `None`."""
+
+_BINARY_IMAGE: Any = _message_class('BinaryImage')
+
+
+def native_call_part(
+    tool_name: str, args: Any, tool_call_id: str, provider_name: str | None
+) -> _messages.ModelResponsePart:
+    """A native tool call part, of the class the installed release names it by."""
+    return cast(
+        _messages.ModelResponsePart,
+        NATIVE_CALL_PART(tool_name=tool_name, args=args, tool_call_id=tool_call_id, provider_name=provider_name),
+    )
+
+
+def native_return_part(
+    tool_name: str, content: Any, tool_call_id: str, provider_name: str | None
+) -> _messages.ModelResponsePart:
+    """A native tool return part, of the class the installed release names it by."""
+    return cast(
+        _messages.ModelResponsePart,
+        NATIVE_RETURN_PART(
+            tool_name=tool_name, content=content, tool_call_id=tool_call_id, provider_name=provider_name
+        ),
+    )
+
+
+def file_part(data: bytes, media_type: str) -> _messages.ModelResponsePart:
+    """A `FilePart` holding the file: an image as a `BinaryImage` (what `output_type=BinaryImage` takes).
+
+    Other files are `BinaryContent`. Raises `TypeError` on releases without `FilePart` (1.0), where a script
+    using it fails when the model is built.
+    """
+    if FILE_PART is None:
+        raise TypeError('the installed pydantic-ai has no FilePart')
+    binary: Any = _BINARY_IMAGE if media_type.startswith('image/') and _BINARY_IMAGE is not None else None
+    content = (binary or _messages.BinaryContent)(data, media_type=media_type)
+    return cast(_messages.ModelResponsePart, FILE_PART(content=content))
+
+
+def native_tools(params: _models.ModelRequestParameters) -> list[Any]:
+    """The native tools a request offers: `native_tools` (from 1.x), `builtin_tools` in 1.0."""
+    found = getattr(params, 'native_tools', None)
+    if found is None:
+        found = getattr(params, 'builtin_tools', None)
+    return list(cast('list[Any]', found or []))
+
+
+def native_tool_kind(tool: object) -> str:
+    """The kind a native tool is named by in response parts (`'web_search'`).
+
+    Tools carry it as `kind` from 1.x; 1.0's have none, and their class names say it (`WebSearchTool`).
+    """
+    kind = getattr(tool, 'kind', None)
+    if isinstance(kind, str):
+        return kind
+    name = type(tool).__name__.removesuffix('Tool')
+    return re.sub(r'(?<!^)(?=[A-Z])', '_', name).lower()
+
+
+def native_tool_support() -> dict[str, Any]:
+    """The class methods by which `FunctionModel` says it can run every native tool, by the name of the release.
+
+    From 1.x a model class lists the native tools it supports (`supported_native_tools`; some 1.x also have the
+    older `supported_builtin_tools`), and pydantic-ai refuses an agent's native tool the model's class does not
+    list; a test double lists them all, and the model's profile narrows them as for a real model. 1.0 has no
+    such check.
+    """
+    from pydantic_ai.models.function import FunctionModel
+
+    own = vars(FunctionModel)
+    return {name: own[name] for name in ('supported_native_tools', 'supported_builtin_tools') if name in own}
+
+
+def stream_whole_part_fallback(manager: Any, part: _messages.ModelResponsePart) -> _messages.ModelResponseStreamEvent:
+    """1.0's parts manager has no `handle_part`: add the part to its list and announce it, as `handle_part` does."""
+    parts = cast('list[Any]', manager._parts)  # pyright: ignore[reportPrivateUsage]
+    parts.append(part)
+    return _messages.PartStartEvent(index=len(parts) - 1, part=part)

@@ -6,10 +6,12 @@ how to fix or relax it. This module does not import pydantic-ai: messages are re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 __all__ = (
+    'InvalidArgumentsError',
+    'InvalidOutputError',
     'RealRequestBlockedError',
     'ScriptError',
     'ScriptExhaustedError',
@@ -37,6 +39,18 @@ class ScriptExhaustedError(ScriptError):
 
 class UnknownToolError(ScriptError):
     """A scripted turn calls a tool the agent does not offer in that request."""
+
+    __module__ = 'pytest_agentrun'
+
+
+class InvalidArgumentsError(ScriptError):
+    """A scripted tool call's arguments do not fit the tool's parameters (its JSON schema)."""
+
+    __module__ = 'pytest_agentrun'
+
+
+class InvalidOutputError(ScriptError):
+    """A scripted output fits none of the agent's output types, or the agent takes no structured output."""
 
     __module__ = 'pytest_agentrun'
 
@@ -95,8 +109,21 @@ def _content_text(content: Any) -> str:
     return repr(content)
 
 
-def describe_part(part: Any) -> str:
-    """One part of a message in a few words: `user-prompt 'Hi'`, `tool-return get_weather: 'Sunny'`."""
+RetryReader = Callable[[Any], 'tuple[str | None, Any, str | None] | None']
+"""Reads a part as a retry prompt, `(tool_name, content, tool_call_id)`, or `None` (`_compat.retry_of`)."""
+
+
+def describe_part(part: Any, retry_of: RetryReader | None = None) -> str:
+    """One part of a message in a few words: `user-prompt 'Hi'`, `tool-return get_weather: 'Sunny'`.
+
+    With `retry_of`, a retry prompt reads `retry get_weather: city: Field required`, whatever part carries it.
+    """
+    retry = retry_of(part) if retry_of is not None else None
+    if retry is not None:
+        from ._script import retry_text
+
+        tool_name, content, _ = retry
+        return f'retry {tool_name}: {retry_text(content)}' if tool_name else f'retry: {retry_text(content)}'
     kind = getattr(part, 'part_kind', type(part).__name__)
     if kind in ('tool-return', 'retry-prompt', 'tool-call') and getattr(part, 'tool_name', None):
         content = getattr(part, 'args', None) if kind == 'tool-call' else getattr(part, 'content', None)
@@ -106,12 +133,12 @@ def describe_part(part: Any) -> str:
     return str(kind)
 
 
-def describe_message(message: Any, limit: int = 160) -> str:
+def describe_message(message: Any, limit: int = 160, retry_of: RetryReader | None = None) -> str:
     """A message on one line: its kind and its parts, clipped to `limit` characters."""
     if message is None:
         return '(no messages)'
     kind = getattr(message, 'kind', type(message).__name__)
-    parts = ', '.join(describe_part(p) for p in getattr(message, 'parts', ()))
+    parts = ', '.join(describe_part(p, retry_of) for p in getattr(message, 'parts', ()))
     return _clip(f'{kind} [{parts}]', limit)
 
 
@@ -131,11 +158,12 @@ def exhausted_message(
     used: int,
     rules: Sequence[object],
     advice: str | None = None,
+    retry_of: RetryReader | None = None,
 ) -> str:
     """The message of `ScriptExhaustedError`; `advice` replaces the closing line on how to fix it."""
     lines = [
         f'{model} received request {number}, but no scripted turn or rule answers it.',
-        f'Latest message: {describe_message(latest)}',
+        f'Latest message: {describe_message(latest, retry_of=retry_of)}',
         f'Script ({len(turns)} turn{"s" if len(turns) != 1 else ""}, {used} used):',
         *list_script(turns, used),
     ]
@@ -179,3 +207,58 @@ def unknown_tool_message(
         'to test how the agent handles an unknown tool.'
     )
     return '\n'.join(lines)
+
+
+def invalid_arguments_message(
+    *, where: str, call: str, number: int, errors: Sequence[str], signature: str, output: bool = False
+) -> str:
+    """The message of `InvalidArgumentsError`."""
+    kind = 'output tool' if output else 'tool'
+    lines = [
+        f'{where} sends {call}, whose arguments do not fit the {kind} in request {number}:',
+        *(f'  {e}' for e in errors),
+        f"The {kind}'s parameters: {signature}",
+        'Fix the arguments in the script, or write tool_call(..., valid=False) to send them as they are '
+        '(to test how the agent handles invalid arguments).',
+    ]
+    return '\n'.join(lines)
+
+
+def invalid_output_message(
+    *, where: str, output: str, number: int, rejections: Sequence[tuple[str, Sequence[str]]]
+) -> str:
+    """The message of `InvalidOutputError` for an output that fits none of the agent's output types."""
+    fits = "fits none of the agent's output types" if len(rejections) > 1 else "does not fit the agent's output type"
+    lines = [f'{where} sends {output} in request {number}, which {fits}:']
+    for label, errors in rejections:
+        lines.append(f'  {label}:')
+        lines.extend(f'    {e}' for e in errors)
+    lines.append(
+        'Fix the output in the script, or write output(..., valid=False) to send it as it is '
+        '(to test how the agent handles invalid output).'
+    )
+    return '\n'.join(lines)
+
+
+def text_output_message(*, where: str, output: str, number: int, takes: str) -> str:
+    """The message of `InvalidOutputError` for structured output scripted for an agent whose output is `takes`."""
+    return '\n'.join(
+        [
+            f"{where} sends {output} in request {number}, but the agent's output is {takes}, "
+            'which takes no structured output.',
+            'Script the answer as a string, or give the agent the output_type this output is for.',
+        ]
+    )
+
+
+def unknown_native_tool_message(*, where: str, tool_name: str, number: int, native_tools: Sequence[str]) -> str:
+    """The message of `UnknownToolError` for a call to a native tool the agent does not offer."""
+    offered = ', '.join(map(repr, native_tools)) or 'none'
+    return '\n'.join(
+        [
+            f'{where} calls the native tool {tool_name!r}, which the agent does not offer in request {number}.',
+            f'Native tools offered: {offered}.',
+            "Give the agent the native tool (e.g. pydantic-ai's WebSearchTool for 'web_search'), fix the name in "
+            'the script, or pass allow_unknown_tools=True to ScriptedModel.',
+        ]
+    )

@@ -309,19 +309,24 @@ class AgentRunFactory:
         result, messages and usage when the block exits.
         """
         _name_agent(agent, sys._getframe(2))  # pyright: ignore[reportPrivateUsage]  # asynccontextmanager adds a frame
+        recorded: RecordedRun[Any] | None = None
         try:
             async with self._scripting(agent, script, rules, default, {}, run_kwargs) as (model, kwargs):
-                recorded: RecordedRun[Any] = RecordedRun(prompt=prompt, model=model)
+                recorded = RecordedRun(prompt=prompt, model=model)
                 self.runs.append(recorded)
                 with recorded.collecting():
                     async with agent.iter(prompt, **kwargs) as agent_run:
+                        recorded._agent_run = agent_run  # pyright: ignore[reportPrivateUsage]
                         record_nodes(agent_run, recorded.nodes)
                         try:
                             yield agent_run
                         finally:
                             recorded.result = agent_run.result
-        except ScriptError as error:
-            self._surfaced_error(error)
+        except BaseException as error:
+            if recorded is not None:
+                recorded.error = error
+            if isinstance(error, ScriptError):
+                self._surfaced_error(error)
             raise
 
     @contextmanager

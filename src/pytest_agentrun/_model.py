@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import json
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -25,28 +27,42 @@ from pydantic_ai.messages import (
 from pydantic_ai.models import Model, ModelRequestParameters, StreamedResponse
 from pydantic_ai.profiles import ModelProfile, ModelProfileSpec
 from pydantic_ai.settings import ModelSettings
+from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.usage import RequestUsage
 
 from . import _compat
 from ._errors import (
+    InvalidArgumentsError,
+    InvalidOutputError,
     ScriptError,
     ScriptExhaustedError,
     UnknownToolError,
     UnusedTurnsError,
     exhausted_message,
+    invalid_arguments_message,
+    invalid_output_message,
+    text_output_message,
+    unknown_native_tool_message,
     unknown_tool_message,
     unused_message,
 )
+from ._jsonschema import schema_errors, signature
+from ._outputs import as_sent, candidates, route
 from ._rules import Rule, build_rules
 from ._script import (
+    File,
+    NativeToolCall,
+    NativeToolReturn,
     Output,
     RequestInfo,
+    Retry,
     ScriptItem,
     Text,
     Thinking,
     ToolCall,
     Turn,
     args_json,
+    retry_text,
     split_args,
     split_words,
     to_turn,
@@ -86,6 +102,11 @@ class ScriptedRequest:
         """The instructions sent with the request, if any."""
         return latest_instructions(self.messages)
 
+    prompt: str | None = None
+    """The latest user prompt in the messages (a retry prompt is not one, though some releases send it as one)."""
+    retries: tuple[Retry, ...] = ()
+    """The retry prompts of the latest request: pydantic-ai asking the model to try again."""
+
     @property
     def tool_names(self) -> list[str]:
         """Names of the function tools offered."""
@@ -95,11 +116,6 @@ class ScriptedRequest:
     def output_tool_names(self) -> list[str]:
         """Names of the output tools offered."""
         return [t.name for t in self.parameters.output_tools]
-
-    @property
-    def prompt(self) -> str | None:
-        """The latest user prompt in the messages."""
-        return latest_prompt(self.messages)
 
     def __repr__(self) -> str:
         kind = 'stream' if self.streamed else 'request'
@@ -131,16 +147,6 @@ def _prompt_text(content: Any) -> str:
     return ' '.join(c for c in content if isinstance(c, str))
 
 
-def latest_prompt(messages: Sequence[ModelMessage]) -> str | None:
-    """The text of the latest user prompt in `messages`, or `None`."""
-    for message in reversed(messages):
-        if isinstance(message, ModelRequest):
-            for part in reversed(message.parts):
-                if part.part_kind == 'user-prompt':
-                    return _prompt_text(part.content)
-    return None
-
-
 def latest_instructions(messages: Sequence[ModelMessage]) -> str | None:
     """The instructions of the latest request in `messages` (releases without instructions: None)."""
     request = _latest_request(messages)
@@ -161,19 +167,57 @@ def _latest_request(messages: Sequence[ModelMessage]) -> ModelRequest | None:
     return None
 
 
-def _latest_signals(messages: Sequence[ModelMessage]) -> tuple[str | None, list[tuple[str, Any]]]:
-    """The user prompt and the tool returns of the latest request, for rules."""
+@dataclass(frozen=True)
+class Signals:
+    """What rules and callable turns see of a request, read from the messages as the agent keeps them."""
+
+    prompt: str | None = None
+    """The latest user prompt in the messages."""
+    request_prompt: str | None = None
+    """The user prompt of the latest request, if it has one (prompt rules look at this one)."""
+    returns: tuple[tuple[str, Any], ...] = ()
+    """`(tool_name, content)` of each tool return in the latest request (retried calls are retries, not returns)."""
+    retries: tuple[Retry, ...] = ()
+    """The retry prompts of the latest request."""
+
+
+def read_signals(messages: Sequence[ModelMessage]) -> Signals:
+    """The prompt, tool returns and retries of `messages`, the same on every release (see `_compat.retry_of`)."""
     request = _latest_request(messages)
     if request is None:
-        return None, []
-    prompt: str | None = None
+        return Signals()
+    request_prompt: str | None = None
     returns: list[tuple[str, Any]] = []
+    retries: list[Retry] = []
     for part in request.parts:
-        if part.part_kind == 'user-prompt':
-            prompt = _prompt_text(part.content)
+        retry = _compat.retry_of(part)
+        if retry is not None:
+            tool_name, content, call_id = retry
+            retries.append(
+                Retry(tool_name=tool_name, message=retry_text(content), content=content, tool_call_id=call_id)
+            )
+        elif part.part_kind == 'user-prompt':
+            request_prompt = _prompt_text(part.content)
         elif part.part_kind == 'tool-return':
             returns.append((part.tool_name, part.content))
-    return prompt, returns
+    prompt = request_prompt
+    if prompt is None:
+        for message in reversed(messages):
+            if isinstance(message, ModelRequest) and message is not request:
+                texts = [_prompt_text(p.content) for p in message.parts if p.part_kind == 'user-prompt']
+                if texts:
+                    prompt = texts[-1]
+                    break
+    return Signals(prompt, request_prompt, tuple(returns), tuple(retries))
+
+
+def _corresponds(original: ModelRequest, prepared: ModelRequest) -> bool:
+    """Whether `prepared` is `original` as `prepare_messages` left it: a part kept, or a retry translated in place."""
+    if original is prepared:
+        return True
+    stamps = {getattr(p, 'timestamp', None) for p in original.parts if _compat.translated_by_prepare(p)}
+    stamps.discard(None)
+    return any(any(p is o for o in original.parts) or getattr(p, 'timestamp', None) in stamps for p in prepared.parts)
 
 
 def split_model_name(name: str) -> tuple[str, str]:
@@ -222,6 +266,18 @@ class NamedModel(Model):
         return f'{type(self).__name__}({self._name!r})'
 
 
+@dataclass(frozen=True)
+class _Request:
+    """One request being answered: the messages as sent and as the agent keeps them, and what they say."""
+
+    messages: list[ModelMessage]
+    kept: list[ModelMessage]
+    signals: Signals
+    settings: ModelSettings | None
+    parameters: ModelRequestParameters
+    streamed: bool
+
+
 class ScriptedModel(NamedModel):
     """A model that answers each request with the next turn of a script, then by rules.
 
@@ -245,6 +301,7 @@ class ScriptedModel(NamedModel):
         model: str | None = None,
         chunk_words: int = DEFAULT_CHUNK_WORDS,
         allow_unknown_tools: bool = False,
+        keep_requests: int | None = None,
         profile: ModelProfileSpec | None = None,
         settings: ModelSettings | None = None,
     ) -> None:
@@ -257,15 +314,13 @@ class ScriptedModel(NamedModel):
             model: A model to stand in for, e.g. `'openai:gpt-5.2'`: its name and provider are reported.
             chunk_words: Words per streamed text delta.
             allow_unknown_tools: Let scripted tool calls name tools the agent does not offer.
+            keep_requests: Keep only the latest this many requests in `requests` (`None`: all), for a model
+                reused for many runs; numbering goes on.
             profile: The model profile; by default one that supports every output mode.
             settings: Default model settings.
 
         """
-        if isinstance(script, (str, bytes)) or not isinstance(script, Iterable):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise TypeError(
-                f'ScriptedModel takes a list of turns, got {script!r}; '
-                "for a single text answer write ScriptedModel(['...'])"
-            )
+        _check_script(script)
         if not isinstance(chunk_words, int) or isinstance(chunk_words, bool) or chunk_words < 1:  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ValueError(f'ScriptedModel: chunk_words must be a positive integer, got {chunk_words!r}')
         if model is not None and (not isinstance(model, str) or not model):  # pyright: ignore[reportUnnecessaryIsInstance]
@@ -280,10 +335,20 @@ class ScriptedModel(NamedModel):
         self._stand_in = model
         self._chunk_words = chunk_words
         self._allow_unknown_tools = allow_unknown_tools
+        if keep_requests is not None and (
+            not isinstance(keep_requests, int) or isinstance(keep_requests, bool) or keep_requests < 0  # pyright: ignore[reportUnnecessaryIsInstance]
+        ):
+            raise ValueError(
+                f'ScriptedModel: keep_requests must be a number of requests to keep (0 or more) or None, '
+                f'got {keep_requests!r}'
+            )
+        self._keep_requests = keep_requests
         self._used = 0
         self._call_ids = 0
+        self._received = 0
+        self._unprepared: deque[list[ModelMessage]] = deque(maxlen=8)
         self.requests: list[ScriptedRequest] = []
-        """Every request received, in order."""
+        """Every request received, in order (the latest `keep_requests` of them, when that is set)."""
         self.exhausted_advice: str | None = None
         """How to fix a request nothing answers: the last line of `ScriptExhaustedError` (None: the default)."""
         super().__init__(model or 'scripted', settings=settings, profile=profile)
@@ -297,7 +362,7 @@ class ScriptedModel(NamedModel):
 
     def __repr__(self) -> str:
         rules = f', {len(self._rules)} rules' if self._rules else ''
-        return f'<{self.label}: {len(self._turns)} turns, {self._used} used{rules}, {len(self.requests)} requests>'
+        return f'<{self.label}: {len(self._turns)} turns, {self._used} used{rules}, {self._received} requests>'
 
     def __eq__(self, other: object) -> bool:
         return other is self
@@ -331,18 +396,64 @@ class ScriptedModel(NamedModel):
     def last_request(self) -> ScriptedRequest:
         """The latest request received; raises `ScriptError` if there was none."""
         if not self.requests:
+            if self._received:
+                raise ScriptError(f'{self.label} received {self._received} requests but keeps none (keep_requests=0)')
             raise ScriptError(f'{self.label} has received no request yet')
         return self.requests[-1]
+
+    @property
+    def received(self) -> int:
+        """How many requests the model received since it was built (or reset), kept or not."""
+        return self._received
+
+    def reset(self) -> None:
+        """Start over: forget the requests received, rewind the script, and number requests and call ids from 1.
+
+        For a model reused for many runs (with rules, say), whose records would otherwise grow with each run;
+        `keep_requests=` bounds them without forgetting the latest.
+        """
+        self.requests.clear()
+        self._unprepared.clear()
+        self._used = 0
+        self._call_ids = 0
+        self._received = 0
 
     def assert_all_consumed(self) -> None:
         """Raise `UnusedTurnsError`, naming them, if any scripted turn was never used."""
         __tracebackhide__ = True
         if self._used < len(self._turns):
             raise UnusedTurnsError(
-                unused_message(model=self.label, turns=self._turns, used=self._used, requests=len(self.requests))
+                unused_message(model=self.label, turns=self._turns, used=self._used, requests=self._received)
             )
 
     # --- answering ----------------------------------------------------------------------------------
+
+    def prepare_messages(self, messages: list[ModelMessage], *args: Any, **kwargs: Any) -> list[ModelMessage]:
+        """Prepare the messages as pydantic-ai does for every model, keeping the originals when it rewrites retries.
+
+        Releases from 2.x send a retry that answers no tool call (invalid text output, an output validator's
+        `ModelRetry`) as a user or system prompt; rules and `RequestInfo` read it from the messages as the agent
+        keeps them, so a retry stays a retry and the user's prompt stays the prompt on every release.
+        """
+        base = getattr(super(), 'prepare_messages', None)
+        prepared: list[ModelMessage] = messages if base is None else base(messages, *args, **kwargs)
+        if prepared is not messages:
+            latest = _latest_request(messages)
+            if latest is not None and any(_compat.translated_by_prepare(p) for p in latest.parts):
+                self._unprepared.append(list(messages))
+        return prepared
+
+    def _as_kept(self, messages: list[ModelMessage]) -> list[ModelMessage]:
+        """The messages as the agent keeps them: the originals of prepared ones, when this model prepared them."""
+        latest = _latest_request(messages)
+        if latest is None or not self._unprepared:
+            return messages
+        for original in reversed(self._unprepared):
+            kept = _latest_request(original)
+            if kept is not None and _corresponds(kept, latest):
+                self._unprepared.remove(original)
+                return original
+        return messages
 
     async def request(
         self,
@@ -365,7 +476,7 @@ class ScriptedModel(NamedModel):
         """Answer a streamed request: the same turn as `request`, sent as part-start/delta/end events."""
         turn, response = await self._answer(messages, model_settings, model_request_parameters, streamed=True)
         given = turn.response is not None
-        chunks = [p.chunks if isinstance(p, Text) else None for p in turn.parts]
+        chunks = [p.chunks if isinstance(p, (Text, ToolCall)) else None for p in turn.parts]
         explicit_usage = turn.usage is not None or (given and response.usage.has_values())
         yield ScriptedStreamedResponse(
             model_request_parameters=self.requests[-1].parameters,
@@ -388,61 +499,55 @@ class ScriptedModel(NamedModel):
         """Choose the turn, build its response and record the request (also when building it fails)."""
         __tracebackhide__ = True
         settings, params = _compat.prepare_request(self, model_settings, model_request_parameters)
-        turn, answered_by = await self._choose(messages, settings, params, streamed=streamed)
+        kept = self._as_kept(messages)
+        signals = read_signals(kept)
+        request = _Request(messages, kept, signals, settings, params, streamed)
+        turn, answered_by = await self._choose(request)
         try:
             response = self._respond(turn, answered_by, messages, params)
         except ScriptError as error:
-            self._record(messages, settings, params, streamed, answered_by, None, error)
+            self._record(request, answered_by, None, error)
             raise
-        self._record(messages, settings, params, streamed, answered_by, response)
+        self._record(request, answered_by, response)
         return turn, response
 
     def _record(
-        self,
-        messages: list[ModelMessage],
-        settings: ModelSettings | None,
-        params: ModelRequestParameters,
-        streamed: bool,
-        answered_by: str,
-        response: ModelResponse | None,
-        error: BaseException | None = None,
+        self, request: _Request, answered_by: str, response: ModelResponse | None, error: BaseException | None = None
     ) -> None:
-        request = ScriptedRequest(
-            number=len(self.requests) + 1,
-            messages=list(messages),
-            settings=settings,
-            parameters=params,
-            streamed=streamed,
+        recorded = ScriptedRequest(
+            number=self._received + 1,
+            messages=list(request.messages),
+            settings=request.settings,
+            parameters=request.parameters,
+            streamed=request.streamed,
             answered_by=answered_by,
             response=response,
             error=error,
             agent_name=_asking_agent_name(),
+            prompt=request.signals.prompt,
+            retries=request.signals.retries,
         )
-        self.requests.append(request)
+        self._received += 1
+        self.requests.append(recorded)
+        if self._keep_requests is not None and len(self.requests) > self._keep_requests:
+            del self.requests[: len(self.requests) - self._keep_requests]
         for model, into in _collecting.get():
             if model is self:
-                into.append(request)
+                into.append(recorded)
 
-    async def _choose(
-        self,
-        messages: list[ModelMessage],
-        settings: ModelSettings | None,
-        params: ModelRequestParameters,
-        *,
-        streamed: bool,
-    ) -> tuple[Turn, str]:
+    async def _choose(self, request: _Request) -> tuple[Turn, str]:
         """Pick the turn answering this request, resolve callables, and raise scripted errors."""
         __tracebackhide__ = True
         turn: Turn | None = None
         answered_by = 'nothing'
+        signals = request.signals
         if self._used < len(self._turns):
             turn = self._turns[self._used]
             self._used += 1
             answered_by = f'turn {self._used} of the script'
         else:
-            prompt, returns = _latest_signals(messages)
             for index, rule in enumerate(self._rules):
-                if rule.matches(prompt, returns):
+                if rule.matches(signals.request_prompt, signals.returns, signals.retries):
                     turn, answered_by = rule.turn, f'rule {index + 1} ({rule.key!r})'
                     break
             else:
@@ -452,27 +557,29 @@ class ScriptedModel(NamedModel):
             error = ScriptExhaustedError(
                 exhausted_message(
                     model=self.label,
-                    number=len(self.requests) + 1,
-                    latest=messages[-1] if messages else None,
+                    number=self._received + 1,
+                    latest=request.kept[-1] if request.kept else None,
                     turns=self._turns,
                     used=self._used,
                     rules=self._rules,
                     advice=self.exhausted_advice,
+                    retry_of=_compat.retry_of,
                 )
             )
-            self._record(messages, settings, params, streamed, answered_by, None, error)
+            self._record(request, answered_by, None, error)
             raise error
         if turn.function is not None:
             info = RequestInfo(
-                number=len(self.requests) + 1,
-                messages=list(messages),
-                parameters=params,
-                settings=settings,
-                prompt=latest_prompt(messages),
-                streamed=streamed,
+                number=self._received + 1,
+                messages=list(request.messages),
+                parameters=request.parameters,
+                settings=request.settings,
+                prompt=signals.prompt,
+                streamed=request.streamed,
+                retries=signals.retries,
                 model_name=self._stand_in,
                 agent_name=_asking_agent_name(),
-                instructions=latest_instructions(messages),
+                instructions=latest_instructions(request.messages),
             )
             result: Any = turn.function(info)
             if inspect.isawaitable(result):
@@ -483,7 +590,7 @@ class ScriptedModel(NamedModel):
                 raise TypeError(f'{where} is itself a callable; a callable turn must return an answer')
             turn = resolved
         if turn.error is not None:
-            self._record(messages, settings, params, streamed, answered_by, None, turn.error)
+            self._record(request, answered_by, None, turn.error)
             raise turn.error
         return turn, answered_by
 
@@ -497,8 +604,9 @@ class ScriptedModel(NamedModel):
             if not response.usage.has_values():
                 response.usage = _compat.estimate_usage([*messages, response])
             return response
-        number = len(self.requests) + 1
-        parts = [self._part(spec, answered_by, number, params) for spec in turn.parts]
+        number = self._received + 1
+        native_ids: dict[str, str] = {}
+        parts = [self._part(spec, answered_by, number, params, native_ids) for spec in turn.parts]
         extra: dict[str, Any] = {}
         if turn.finish_reason is not None:
             extra['finish_reason'] = turn.finish_reason
@@ -513,19 +621,78 @@ class ScriptedModel(NamedModel):
         self._call_ids += 1
         return f'call_{self._call_ids}'
 
-    def _part(self, spec: Any, answered_by: str, number: int, params: ModelRequestParameters) -> ModelResponsePart:
+    def _part(
+        self, spec: Any, answered_by: str, number: int, params: ModelRequestParameters, native_ids: dict[str, str]
+    ) -> ModelResponsePart:
         __tracebackhide__ = True
         if isinstance(spec, Text):
             return TextPart(spec.content)
         if isinstance(spec, Thinking):
             return ThinkingPart(spec.content, signature=spec.signature)
+        if isinstance(spec, NativeToolCall):
+            self._check_native_tool(spec.tool_name, answered_by, number, params)
+            call_id = native_ids[spec.tool_name] = spec.tool_call_id or self._next_call_id()
+            args: Any = spec.args if spec.args is None or isinstance(spec.args, str) else dict(spec.args)
+            provider = spec.provider_name or self._native_provider()
+            return _compat.native_call_part(spec.tool_name, pydantic_core.to_jsonable_python(args), call_id, provider)
+        if isinstance(spec, NativeToolReturn):
+            call_id = spec.tool_call_id or native_ids.get(spec.tool_name) or self._next_call_id()
+            provider = spec.provider_name or self._native_provider()
+            return _compat.native_return_part(spec.tool_name, spec.content, call_id, provider)
+        if isinstance(spec, File):
+            return _compat.file_part(spec.data, spec.media_type)
         if isinstance(spec, ToolCall):
-            offered = [t.name for t in (*params.function_tools, *params.output_tools)]
-            if spec.tool_name not in offered and not self._allow_unknown_tools:
+            tool = next((t for t in (*params.function_tools, *params.output_tools) if t.name == spec.tool_name), None)
+            if tool is None and not self._allow_unknown_tools:
                 self._used_unknown_tool(spec.tool_name, answered_by, number, params)
-            args: Any = spec.args if isinstance(spec.args, str) else dict(spec.args)
+            args: Any = spec.args if isinstance(spec.args, str) else pydantic_core.to_jsonable_python(spec.args)
+            if tool is not None and spec.valid:
+                self._check_arguments(spec, args, tool, answered_by, number, output=tool in params.output_tools)
             return ToolCallPart(spec.tool_name, args, tool_call_id=spec.tool_call_id or self._next_call_id())
         return self._output_part(cast(Output, spec), answered_by, number, params)
+
+    def _native_provider(self) -> str | None:
+        """The provider native parts come from: the one of the model stood in for (`'openai'`), if any."""
+        return self._system if self._stand_in else None
+
+    def _check_native_tool(self, name: str, answered_by: str, number: int, params: ModelRequestParameters) -> None:
+        """Raise `UnknownToolError` for a call to a native tool the agent does not offer."""
+        __tracebackhide__ = True
+        kinds = [_compat.native_tool_kind(t) for t in _compat.native_tools(params)]
+        if self._allow_unknown_tools or any(name == k or name.startswith(f'{k}:') for k in kinds):
+            return
+        raise UnknownToolError(
+            unknown_native_tool_message(
+                where=answered_by[0].upper() + answered_by[1:], tool_name=name, number=number, native_tools=kinds
+            )
+        )
+
+    def _check_arguments(
+        self, spec: ToolCall, args: Any, tool: ToolDefinition, answered_by: str, number: int, *, output: bool
+    ) -> None:
+        """Raise `InvalidArgumentsError` if the arguments do not fit the tool's JSON schema.
+
+        A JSON string that does not parse is left alone: writing one is already asking for invalid arguments.
+        """
+        __tracebackhide__ = True
+        if isinstance(args, str):
+            try:
+                args = json.loads(args)
+            except ValueError:
+                return
+        schema = tool.parameters_json_schema
+        errors = schema_errors(args, schema)
+        if errors:
+            raise InvalidArgumentsError(
+                invalid_arguments_message(
+                    where=answered_by[0].upper() + answered_by[1:],
+                    call=repr(spec),
+                    number=number,
+                    errors=errors,
+                    signature=signature(tool.name, schema),
+                    output=output,
+                )
+            )
 
     def _used_unknown_tool(self, name: str, answered_by: str, number: int, params: ModelRequestParameters) -> None:
         __tracebackhide__ = True
@@ -542,28 +709,47 @@ class ScriptedModel(NamedModel):
     def _output_part(
         self, spec: Output, answered_by: str, number: int, params: ModelRequestParameters
     ) -> ModelResponsePart:
+        """The part carrying a scripted output: routed to the output type it fits (see `_outputs`)."""
         __tracebackhide__ = True
-        value: Any = pydantic_core.to_jsonable_python(spec.value)
-        output_tools = params.output_tools
-        tool = None
+        jsonable: Any = pydantic_core.to_jsonable_python(spec.value)
+        offered = candidates(params)
         if spec.tool_name is not None:
-            tool = next((t for t in output_tools if t.name == spec.tool_name), None)
-            if tool is None:
+            offered = [c for c in offered if c.tool_name == spec.tool_name]
+            if not offered:
                 self._used_unknown_tool(spec.tool_name, answered_by, number, params)
-        if tool is None and params.output_mode not in ('native', 'prompted') and output_tools:
-            tool = output_tools[0]
-        if tool is None:
-            text = value if isinstance(value, str) else pydantic_core.to_json(value).decode()
-            return TextPart(text)
-        key = tool.outer_typed_dict_key
-        if key and not (isinstance(value, dict) and list(cast('dict[str, Any]', value)) == [key]):  # pyright: ignore[reportUnknownVariableType]
-            value = cast(Any, {key: value})
-        args: Any = value if isinstance(value, dict) else pydantic_core.to_json(value).decode()  # pyright: ignore[reportUnknownVariableType]
-        return ToolCallPart(tool.name, args, tool_call_id=self._next_call_id())
+        where = answered_by[0].upper() + answered_by[1:]
+        if not offered:
+            if params.output_mode in ('native', 'prompted') or isinstance(jsonable, str) or not spec.valid:
+                # a string for a text agent is its text, and so is output sent unchecked (valid=False); a release
+                # that does not put the prompted output's schema in the request (1.0) gets the JSON unchecked
+                return TextPart(_json_text(jsonable))
+            takes = (
+                'an image (output_type=BinaryImage)' if _compat.image_output_only(params) else 'text (output_type=str)'
+            )
+            raise InvalidOutputError(text_output_message(where=where, output=repr(spec), number=number, takes=takes))
+        routed = route(spec.value, jsonable, offered, check=spec.valid)
+        candidate = routed.candidate
+        if candidate is None:
+            if isinstance(jsonable, str) and params.allow_text_output:
+                return TextPart(jsonable)
+            rejections = [(c.label(), errors) for c, errors in routed.rejections]
+            raise InvalidOutputError(
+                invalid_output_message(where=where, output=repr(spec), number=number, rejections=rejections)
+            )
+        sent: Any = as_sent(candidate, jsonable)
+        if candidate.tool_name is None:
+            return TextPart(_json_text(sent))
+        args: Any = cast(Any, sent) if isinstance(sent, dict) else _json_text(sent)
+        return ToolCallPart(candidate.tool_name, args, tool_call_id=self._next_call_id())
 
 
-# A scripted model is a test double like `FunctionModel`: pydantic-ai must prepare its messages the same way.
-for _name, _value in _compat.test_double_flags().items():
+def _json_text(value: Any) -> str:
+    return value if isinstance(value, str) else pydantic_core.to_json(value).decode()
+
+
+# A scripted model is a test double like `FunctionModel`: pydantic-ai must prepare its messages the same way,
+# and let it answer for every native tool (its profile narrows them, as a real model's does).
+for _name, _value in {**_compat.test_double_flags(), **_compat.native_tool_support()}.items():
     setattr(ScriptedModel, _name, _value)
 
 
@@ -574,8 +760,67 @@ def _usage(usage: RequestUsage | Mapping[str, int]) -> RequestUsage:
     return RequestUsage(**counters)
 
 
+def _check_script(script: object) -> None:
+    """Reject what is not a script before iterating it: a dict would give its keys as turns, a set no order."""
+    if isinstance(script, Mapping):
+        pairs = cast('Mapping[Any, Any]', script)
+        raise TypeError(
+            f'ScriptedModel takes a list of turns, got the dict {_short_repr(pairs)}; '
+            f'to answer by prompt, pass it as rules={_short_repr(pairs)}'
+        )
+    if isinstance(script, (set, frozenset)):
+        raise TypeError(
+            f'ScriptedModel takes a list of turns, got the set {_short_repr(cast(object, script))}; '
+            'a script is in order: use a list'
+        )
+    if isinstance(script, (str, bytes)) or not isinstance(script, Iterable):
+        raise TypeError(
+            f'ScriptedModel takes a list of turns, got {script!r}; '
+            "for a single text answer write ScriptedModel(['...'])"
+        )
+
+
+def _short_repr(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + '...' + text[-1]
+
+
+_NOT_JSON = (
+    'a model sends JSON: use strings, numbers, booleans, None, lists and dicts '
+    '(pydantic models, dataclasses and dates are sent as their JSON form)'
+)
+
+
+def _is_json_able(value: object) -> bool:
+    try:
+        pydantic_core.to_jsonable_python(value)
+    except ValueError:  # PydanticSerializationError, or UnicodeDecodeError for bytes that are not UTF-8
+        return False
+    return True
+
+
+def _check_json(part: object, where: str) -> None:
+    """A scripted part whose values a model could not send as JSON fails when the model is built."""
+    if isinstance(part, ToolCall) and not isinstance(part.args, str):
+        for name, value in part.args.items():
+            if not _is_json_able(value):
+                raise TypeError(
+                    f'{where}: {part!r} passes {name}={_short_repr(value, 40)}, which is not JSON-serialisable; '
+                    + _NOT_JSON
+                )
+    elif isinstance(part, Output) and not _is_json_able(part.value):
+        raise TypeError(f'{where}: {part!r} is not JSON-serialisable; {_NOT_JSON}')
+
+
 def _checked(turn: Turn, where: str) -> Turn:
-    """Check the parts of a turn that depend on the installed pydantic-ai release."""
+    """Check a turn's values, and the parts of it that depend on the installed pydantic-ai release."""
+    for part in turn.parts:
+        _check_json(part, where)
+        if isinstance(part, File) and _compat.FILE_PART is None:
+            raise ValueError(
+                f'{where} holds {part!r}, but the installed pydantic-ai has no FilePart (models return files from '
+                '1.x on); upgrade pydantic-ai or leave the file out'
+            )
     if turn.finish_reason is not None and not _compat.HAS_FINISH_REASON:
         raise ValueError(
             f'{where} sets finish_reason, but the installed pydantic-ai has no ModelResponse.finish_reason; '
@@ -610,13 +855,19 @@ class ScriptedStreamedResponse(StreamedResponse):
         manager = self._parts_manager
         for index, part in enumerate(self._parts):
             explicit = self._chunks[index] if index < len(self._chunks) else None
+            if self._stopped():
+                return
             if isinstance(part, TextPart):
                 for chunk in explicit or split_words(part.content, self._chunk_words):
+                    if self._stopped():
+                        return
                     self._count(chunk)
                     for event in _compat.stream_events(manager.handle_text_delta(vendor_part_id=index, content=chunk)):
                         yield event
             elif isinstance(part, ThinkingPart):
                 for chunk in split_words(part.content, self._chunk_words) or ['']:
+                    if self._stopped():
+                        return
                     self._count(chunk)
                     for event in _compat.stream_events(
                         manager.handle_thinking_delta(vendor_part_id=index, content=chunk)
@@ -628,8 +879,12 @@ class ScriptedStreamedResponse(StreamedResponse):
                     ):
                         yield event
             elif isinstance(part, ToolCallPart):
-                pieces = split_args(args_json(part.args if part.args is not None else {}), self._chunk_words)
+                pieces = explicit or split_args(
+                    args_json(part.args if part.args is not None else {}), self._chunk_words
+                )
                 for n, piece in enumerate(pieces or ['']):
+                    if self._stopped():
+                        return
                     self._count(piece)
                     result = manager.handle_tool_call_delta(
                         vendor_part_id=index,
@@ -647,6 +902,13 @@ class ScriptedStreamedResponse(StreamedResponse):
 
     def __post_init__(self) -> None:
         self._usage = _compat.estimate_usage([]) if self._explicit_usage is None else RequestUsage()
+
+    def _stopped(self) -> bool:
+        """Whether the consumer cancelled the stream (`result.cancel()`, where the release has it): send no more."""
+        return _compat.stream_cancelled(self)
+
+    async def close_stream(self) -> None:
+        """Nothing to close: a scripted stream has no connection. The events stop at the next delta."""
 
     def _count(self, chunk: str) -> None:
         if self._explicit_usage is None:

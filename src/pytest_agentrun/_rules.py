@@ -4,10 +4,12 @@ A rule's key is matched against the latest request the model receives:
 
 - a string matches the latest user prompt exactly;
 - a compiled regular expression (`re.compile(...)`) matches it with `search`;
-- `tool_return(name, content)` matches a tool return of that tool (and content, if given) in the latest request.
+- `tool_return(name, content)` matches a tool return of that tool (and content, if given) in the latest request;
+- `retry_prompt(name, message=...)` matches a retry prompt for that tool (or any) in the latest request.
 
-Prompt rules only look at requests that carry a user prompt, and tool-return rules only at requests that
-carry tool returns, so a tool round trip scripted by rules cannot loop on the prompt that started it.
+Prompt rules only look at requests that carry a user prompt, tool-return rules only at requests that carry
+tool returns, and retry rules only at requests that carry retry prompts, so a tool round trip scripted by
+rules cannot loop on the prompt that started it.
 Rules are not used up: the same rule answers every request it matches.
 """
 
@@ -18,9 +20,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias, Union, cast
 
-from ._script import ScriptItem, Turn, to_turn
+from ._script import Retry, ScriptItem, Turn, to_turn
 
-__all__ = ('Rule', 'RuleKey', 'ToolReturn', 'build_rules', 'tool_return')
+__all__ = ('RetryPrompt', 'Rule', 'RuleKey', 'ToolReturn', 'build_rules', 'retry_prompt', 'tool_return')
 
 _ANY: Any = object()
 
@@ -53,8 +55,52 @@ def tool_return(tool_name: str, content: Any = _ANY) -> ToolReturn:
     return ToolReturn(tool_name, content)
 
 
-RuleKey: TypeAlias = Union[str, 're.Pattern[str]', ToolReturn]
-"""What a rule matches on: a prompt, a prompt pattern, or a tool return."""
+@dataclass(frozen=True)
+class RetryPrompt:
+    """Matches a request holding a retry prompt for `tool_name` (with `message`, when given)."""
+
+    tool_name: Any = _ANY
+    """The tool whose call is retried; `None` for a retry of the response as a whole; left out: any."""
+    message: Any = _ANY
+    """The retry's text: a string is compared exactly, `re.compile(...)` searched, anything else with `==`."""
+
+    def matches(self, retries: Sequence[Retry]) -> bool:
+        """Whether any of the retries matches."""
+        return any(self._matches(r) for r in retries)
+
+    def _matches(self, retry: Retry) -> bool:
+        if self.tool_name is not _ANY and retry.tool_name != self.tool_name:
+            return False
+        if self.message is _ANY:
+            return True
+        pattern: Any = self.message
+        if isinstance(pattern, re.Pattern):
+            return cast('re.Pattern[str]', pattern).search(retry.message) is not None
+        return bool(self.message == retry.message)
+
+    def __repr__(self) -> str:
+        args = [] if self.tool_name is _ANY else [repr(self.tool_name)]
+        if self.message is not _ANY:
+            args.append(f'message={self.message!r}')
+        return f'retry_prompt({", ".join(args)})'
+
+
+def retry_prompt(tool_name: str | None = _ANY, *, message: Any = _ANY) -> RetryPrompt:
+    """A rule key matching a retry prompt: pydantic-ai asking the model to try again.
+
+    `retry_prompt('calc_volume')` matches a retry of that tool's call (it raised `ModelRetry`, or its arguments
+    failed validation; for structured output, the output tool's name); `retry_prompt(None)` a retry of the
+    response as a whole (text output that failed validation, an output validator's `ModelRetry`);
+    `retry_prompt()` any retry. `message=` narrows it by the retry's text (a string exactly,
+    `re.compile(...)` searched).
+    """
+    if tool_name is not _ANY and tool_name is not None and (not isinstance(tool_name, str) or not tool_name):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'retry_prompt() takes a tool name (a non-empty string) or None, got {tool_name!r}')
+    return RetryPrompt(tool_name, message)
+
+
+RuleKey: TypeAlias = Union[str, 're.Pattern[str]', ToolReturn, RetryPrompt]
+"""What a rule matches on: a prompt, a prompt pattern, a tool return or a retry prompt."""
 
 
 @dataclass(frozen=True)
@@ -66,11 +112,13 @@ class Rule:
     turn: Turn
     """The answer."""
 
-    def matches(self, prompt: str | None, returns: Sequence[tuple[str, Any]]) -> bool:
-        """Whether the rule answers a request whose latest prompt and tool returns are these."""
+    def matches(self, prompt: str | None, returns: Sequence[tuple[str, Any]], retries: Sequence[Retry] = ()) -> bool:
+        """Whether the rule answers a request whose latest prompt, tool returns and retry prompts are these."""
         key = self.key
         if isinstance(key, ToolReturn):
             return key.matches(returns)
+        if isinstance(key, RetryPrompt):
+            return key.matches(retries)
         if prompt is None:
             return False
         if isinstance(key, str):
@@ -100,9 +148,10 @@ def build_rules(rules: Mapping[Any, ScriptItem] | Iterable[tuple[Any, ScriptItem
             if not isinstance(pair, tuple) or len(pair) != 2:  # pyright: ignore[reportUnnecessaryIsInstance]
                 raise TypeError(f'rules[{index}] is {pair!r}; each rule must be a (key, answer) pair')
             key, answer = pair
-        if not isinstance(key, (str, re.Pattern, ToolReturn)):
+        if not isinstance(key, (str, re.Pattern, ToolReturn, RetryPrompt)):
             raise TypeError(
-                f'rules[{index}] has the key {key!r}; a key is a prompt string, re.compile(...) or tool_return(...)'
+                f'rules[{index}] has the key {key!r}; '
+                'a key is a prompt string, re.compile(...), tool_return(...) or retry_prompt(...)'
             )
         built.append(Rule(key, to_turn(answer, f'rules[{index}] ({key!r})')))  # pyright: ignore[reportUnknownArgumentType]
     return tuple(built)

@@ -108,13 +108,17 @@ class RecordedRun(Generic[OutputT]):
     """The run's result, once it finished."""
     model: ScriptedModel | None = None
     """The scripted model that answered, with the requests it received."""
+    error: BaseException | None = None
+    """The exception that ended the run, when it failed (the run still has its messages, tool calls and usage)."""
     _requests: list[ScriptedRequest] = field(default_factory=list['ScriptedRequest'])
+    _agent_run: Any = None
 
     @property
     def output(self) -> OutputT:
         """The run's output; raises if the run did not finish."""
         if self.result is None:
-            raise AssertionError(f'{self!r} did not finish, so it has no output')
+            ended = f', it ended with {self.error!r}' if self.error is not None else ''
+            raise AssertionError(f'{self!r} did not finish{ended}, so it has no output')
         return self.result.output
 
     @property
@@ -124,26 +128,42 @@ class RecordedRun(Generic[OutputT]):
 
     @property
     def messages(self) -> list[ModelMessage]:
-        """All messages of the run, including any message history it was given."""
-        return self.result.all_messages() if self.result is not None else []
+        """All messages of the run, including any message history it was given; so far, if it failed."""
+        if self.result is not None:
+            return self.result.all_messages()
+        return _compat.run_messages(self._agent_run) if self._agent_run is not None else []
 
     @property
     def new_messages(self) -> list[ModelMessage]:
-        """The messages produced by this run."""
-        return self.result.new_messages() if self.result is not None else []
+        """The messages produced by this run (so far, if it failed)."""
+        if self.result is not None:
+            return self.result.new_messages()
+        return _compat.run_new_messages(self._agent_run) if self._agent_run is not None else []
 
     def all_messages_json(self) -> bytes:
         """All messages as JSON bytes, as `AgentRunResult.all_messages_json()` gives them."""
         if self.result is None:
-            return b'[]'
+            return _compat.all_messages_json(_MessagesOnly(self.messages))
         return _compat.all_messages_json(self.result)
 
     @property
     def usage(self) -> RunUsage:
-        """The run's usage, read the way the installed pydantic-ai exposes it."""
-        if self.result is None:
-            raise AssertionError(f'{self!r} did not finish, so it has no usage')
-        return _compat.run_usage(self.result)
+        """The run's usage, read the way the installed pydantic-ai exposes it; so far, if it failed."""
+        if self.result is not None:
+            return _compat.run_usage(self.result)
+        if self._agent_run is not None:
+            return _compat.run_usage(self._agent_run)
+        raise AssertionError(f'{self!r} never started, so it has no usage')
+
+    @property
+    def text_deltas(self) -> list[str]:
+        """The text of a streamed run as it came, delta by delta, over all its responses (`stream=True`)."""
+        return text_deltas(self.events)
+
+    @property
+    def streamed_text(self) -> str:
+        """Every text delta of a streamed run, joined: what a user watching the stream saw."""
+        return ''.join(self.text_deltas)
 
     @property
     def tool_calls(self) -> list[ToolCallRecord]:
@@ -163,8 +183,36 @@ class RecordedRun(Generic[OutputT]):
 
     def __repr__(self) -> str:
         nodes = ' -> '.join(n.removesuffix('Node') for n in self.node_names) or 'no nodes'
-        ending = f' output={_clip(self.result.output)}' if self.result is not None else ' (unfinished)'
+        if self.result is not None:
+            ending = f' output={_clip(self.result.output)}'
+        elif self.error is not None:
+            ending = f' failed: {type(self.error).__name__}'
+        else:
+            ending = ' (unfinished)'
         return f'<RecordedRun {_clip(self.prompt)}: {nodes};{ending}>'
+
+
+@dataclass(frozen=True)
+class _MessagesOnly:
+    """A stand-in for a run that only has messages, for `_compat.all_messages_json`."""
+
+    messages: list[Any]
+
+    def all_messages(self) -> list[Any]:
+        return self.messages
+
+
+def text_deltas(events: Sequence[Any]) -> list[str]:
+    """The text deltas in stream events: each text part's first content, then its deltas, in order."""
+    deltas: list[str] = []
+    for event in events:
+        kind = getattr(event, 'event_kind', None)
+        if kind == 'part_start' and getattr(event.part, 'part_kind', None) == 'text':
+            if event.part.content:
+                deltas.append(event.part.content)
+        elif kind == 'part_delta' and getattr(event.delta, 'part_delta_kind', None) == 'text':
+            deltas.append(event.delta.content_delta)
+    return deltas
 
 
 def _clip(value: object, limit: int = 40) -> str:
@@ -193,17 +241,22 @@ async def _drive(
 ) -> None:
     from pydantic_graph import End
 
-    async with agent.iter(prompt, **kwargs) as agent_run:
-        node: Any = agent_run.next_node
-        recorded.nodes.append(node)
-        while not isinstance(node, End):
-            if stream and hasattr(node, 'stream') and not _is_user_prompt(node):
-                async with node.stream(agent_run.ctx) as events:
-                    async for event in events:
-                        recorded.events.append(event)
-            node = await agent_run.next(node)
+    try:
+        async with agent.iter(prompt, **kwargs) as agent_run:
+            recorded._agent_run = agent_run  # pyright: ignore[reportPrivateUsage]
+            node: Any = agent_run.next_node
             recorded.nodes.append(node)
-        recorded.result = agent_run.result
+            while not isinstance(node, End):
+                if stream and hasattr(node, 'stream') and not _is_user_prompt(node):
+                    async with node.stream(agent_run.ctx) as events:
+                        async for event in events:
+                            recorded.events.append(event)
+                node = await agent_run.next(node)
+                recorded.nodes.append(node)
+            recorded.result = agent_run.result
+    except BaseException as error:
+        recorded.error = error
+        raise
 
 
 def _is_user_prompt(node: object) -> bool:

@@ -7,7 +7,8 @@ It does not import pydantic-ai, so building a script costs nothing until a model
 Accepted items:
 
 - `'text'`: a text response;
-- a part (`text(...)`, `tool_call(...)`, `output(...)`, `thinking(...)`): a response holding that part;
+- a part (`text(...)`, `tool_call(...)`, `output(...)`, `thinking(...)`, `native_tool_call(...)`,
+  `native_tool_return(...)`, `file(...)`, `image(...)`): a response holding that part;
 - a list or tuple of parts and strings: one response holding all of them, in order;
 - `turn(*parts, usage=..., finish_reason=..., chunk_words=...)`: a response with options of its own;
 - an exception instance, or `raises(exc)`: the request raises it (a provider error, to test retries);
@@ -32,16 +33,25 @@ if TYPE_CHECKING:
 
 __all__ = (
     'FINISH_REASONS',
+    'File',
+    'NativeToolCall',
+    'NativeToolReturn',
     'Output',
     'Part',
     'RequestInfo',
+    'Retry',
     'ScriptItem',
     'Text',
     'Thinking',
     'ToolCall',
     'Turn',
+    'file',
+    'image',
+    'native_tool_call',
+    'native_tool_return',
     'output',
     'raises',
+    'retry_text',
     'text',
     'thinking',
     'tool_call',
@@ -83,15 +93,24 @@ class ToolCall:
     """The arguments: a mapping, or a JSON string sent as it is (to test invalid arguments)."""
     tool_call_id: str | None = None
     """The call's id; `None` gives a deterministic one (`call_1`, `call_2`, ... per model)."""
+    valid: bool = True
+    """Whether the arguments must fit the tool's parameters (checked at request time); `False` sends them unchecked."""
+    chunks: tuple[str, ...] | None = None
+    """The exact deltas of the arguments' JSON a streamed response sends, or `None` to split it in pieces."""
 
     def __repr__(self) -> str:
-        if isinstance(self.args, str):
+        if self.chunks is not None and isinstance(self.args, str):
+            args = ''
+        elif isinstance(self.args, str):
             args = f', {_short(self.args)}'
         elif not all(k.isidentifier() for k in self.args):
             args = f', {_short(dict(self.args))}'
         else:
             args = ''.join(f', {k}={_short(v, 30)}' for k, v in self.args.items())
-        return f'tool_call({self.tool_name!r}{args})'
+        options = '' if self.valid else ', valid=False'
+        if self.chunks is not None:
+            options += f', chunks={_short(list(self.chunks))}'
+        return f'tool_call({self.tool_name!r}{args}{options})'
 
 
 @dataclass(frozen=True)
@@ -101,11 +120,14 @@ class Output:
     value: Any
     """The output: a mapping, a pydantic model, a dataclass, or any JSON-able value."""
     tool_name: str | None = None
-    """Which output tool to call when the agent offers several; `None` picks the first."""
+    """Which output tool to call when the agent offers several; `None` routes the value to the type it fits."""
+    valid: bool = True
+    """Whether the value must fit an output type (checked at request time); `False` sends it unchecked."""
 
     def __repr__(self) -> str:
         name = f', tool_name={self.tool_name!r}' if self.tool_name else ''
-        return f'output({_short(self.value)}{name})'
+        options = '' if self.valid else ', valid=False'
+        return f'output({_short(self.value)}{name}{options})'
 
 
 @dataclass(frozen=True)
@@ -121,8 +143,101 @@ class Thinking:
         return f'thinking({_short(self.content)})'
 
 
-Part: TypeAlias = Union[Text, ToolCall, Output, Thinking]  # noqa: UP007 - evaluated at runtime on 3.10
+@dataclass(frozen=True)
+class NativeToolCall:
+    """A call the model makes to a native (built-in) tool it runs itself: web search, code execution, ..."""
+
+    tool_name: str
+    """The native tool, by its kind: `'web_search'`, `'code_execution'`, `'image_generation'`, ..."""
+    args: Mapping[str, Any] | str | None = None
+    """The arguments the provider reports for the call (`{'query': ...}`), or `None`."""
+    tool_call_id: str | None = None
+    """The call's id; `None` gives a deterministic one, which a `native_tool_return` of the same tool reuses."""
+    provider_name: str | None = None
+    """The provider that ran it; `None`: the provider of the model stood in for (`'openai'`), if any."""
+
+    def __repr__(self) -> str:
+        if self.args is None:
+            args = ''
+        elif isinstance(self.args, str) or not all(k.isidentifier() for k in self.args):
+            args = f', {_short(self.args if isinstance(self.args, str) else dict(self.args))}'
+        else:
+            args = ''.join(f', {k}={_short(v, 30)}' for k, v in self.args.items())
+        return f'native_tool_call({self.tool_name!r}{args})'
+
+
+@dataclass(frozen=True)
+class NativeToolReturn:
+    """What a native tool gave back, as the provider reports it in the same response."""
+
+    tool_name: str
+    """The native tool, by its kind."""
+    content: Any
+    """The result, as the provider reports it (search results, code output, ...)."""
+    tool_call_id: str | None = None
+    """The id of the call it answers; `None`: the latest `native_tool_call` of the same tool in the response."""
+    provider_name: str | None = None
+    """The provider that ran it; `None`: the provider of the model stood in for, if any."""
+
+    def __repr__(self) -> str:
+        return f'native_tool_return({self.tool_name!r}, {_short(self.content, 40)})'
+
+
+@dataclass(frozen=True)
+class File:
+    """A file the model returns (an image it generated, a document)."""
+
+    data: bytes = field(repr=False)
+    """The file's bytes."""
+    media_type: str
+    """Its media type: `'image/png'`, `'application/pdf'`, ..."""
+
+    def __repr__(self) -> str:
+        helper = 'image' if self.media_type.startswith('image/') else 'file'
+        return f'{helper}(<{len(self.data)} bytes>, media_type={self.media_type!r})'
+
+
+Part: TypeAlias = Union[Text, ToolCall, Output, Thinking, NativeToolCall, NativeToolReturn, File]  # noqa: UP007 - evaluated at runtime on 3.10
 """One part of a scripted response."""
+
+_PART_TYPES = (Text, ToolCall, Output, Thinking, NativeToolCall, NativeToolReturn, File)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Retry:
+    """A retry prompt in a request: pydantic-ai asking the model to try again, and why."""
+
+    tool_name: str | None
+    """The tool whose call is retried (an output tool's, for structured output that failed validation), or
+    `None` for a retry of the response as a whole (text output that failed validation, an output validator's
+    `ModelRetry`)."""
+    message: str
+    """What was wrong, as text: the `ModelRetry` message, or each validation error as `loc: msg`, joined by `; `."""
+    content: Any = None
+    """The retry's content as pydantic-ai holds it: a string, or a list of pydantic error details."""
+    tool_call_id: str | None = None
+    """The id of the call retried, for a tool's retry."""
+
+    def __repr__(self) -> str:
+        return f'Retry({self.tool_name!r}, {_short(self.message)})'
+
+
+def retry_text(content: Any) -> str:
+    """A retry's content as text: a string as it is, pydantic error details as `loc: msg; loc: msg`."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, (list, tuple)):
+        lines: list[str] = []
+        for detail in cast('Sequence[Any]', content):
+            if isinstance(detail, Mapping):
+                detail = cast('Mapping[str, Any]', detail)
+                loc = '.'.join(str(x) for x in detail.get('loc', ()))
+                msg = str(detail.get('msg', ''))
+                lines.append(f'{loc}: {msg}' if loc else msg)
+            else:
+                lines.append(str(detail))
+        return '; '.join(lines)
+    return str(content)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,6 +262,13 @@ class RequestInfo:
     """The name of the agent whose run makes the request (`Agent(name=...)`, or the variable it was run from)."""
     instructions: str | None = None
     """The instructions sent with the request, if any."""
+    retries: tuple[Retry, ...] = ()
+    """The retry prompts of the latest request (see `retry`)."""
+
+    @property
+    def retry(self) -> Retry | None:
+        """The retry prompt of the latest request, `None` if it has none (the first, if it has several)."""
+        return self.retries[0] if self.retries else None
 
     @property
     def tool_names(self) -> list[str]:
@@ -210,34 +332,91 @@ def text(content: str | None = None, *, chunks: Sequence[str] | None = None) -> 
 
 
 def tool_call(
-    tool_name: str, args: Mapping[str, Any] | str | None = None, /, *, tool_call_id: str | None = None, **kwargs: Any
+    tool_name: str,
+    args: Mapping[str, Any] | str | None = None,
+    /,
+    *,
+    tool_call_id: str | None = None,
+    valid: bool = True,
+    chunks: Sequence[str] | None = None,
+    **kwargs: Any,
 ) -> ToolCall:
     """A call to the tool `tool_name`: `tool_call('get_weather', city='Paris')`.
 
     Arguments go as keywords, or as one mapping (`tool_call('f', {'from': 1})`, for names that are not
     identifiers), or as a JSON string sent as it is (`tool_call('f', '{"city": ')`, to test invalid JSON).
+    When the model sends the call, the arguments are checked against the tool's JSON schema, and arguments
+    that do not fit fail the request (`InvalidArgumentsError`); `valid=False` sends them unchecked, to test
+    how the agent handles invalid arguments (pydantic-ai sends a retry prompt back).
+
+    `chunks=['{"city": "Pa', 'ris"}']` fixes the deltas of the arguments' JSON a streamed response sends;
+    they are the arguments, or join to JSON equal to the arguments given.
     """
     if not isinstance(tool_name, str) or not tool_name:  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f'tool_call() needs the tool name as a non-empty string first, got {tool_name!r}')
     if args is not None and kwargs:
         raise TypeError(f'tool_call({tool_name!r}): give the arguments as one mapping or as keywords, not both')
+    if chunks is not None:
+        return _chunked_call(tool_name, args, kwargs, chunks, tool_call_id, valid)
     if args is None:
         args = dict(kwargs)
     elif isinstance(args, Mapping):
         args = dict(args)
     elif not isinstance(args, str):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f'tool_call({tool_name!r}): arguments must be a mapping or a JSON string, got {args!r}')
-    return ToolCall(tool_name, args, tool_call_id)
+    if not isinstance(valid, bool):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'tool_call({tool_name!r}): valid must be True or False, got {valid!r}')
+    return ToolCall(tool_name, args, tool_call_id, valid)
+
+
+def _chunked_call(
+    tool_name: str,
+    args: Mapping[str, Any] | str | None,
+    kwargs: dict[str, Any],
+    chunks: Sequence[str],
+    tool_call_id: str | None,
+    valid: bool,
+) -> ToolCall:
+    where = f'tool_call({tool_name!r})'
+    chunk_list = list(chunks)
+    if isinstance(chunks, str) or not chunk_list or not all(isinstance(c, str) for c in chunk_list):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'{where}: chunks takes a non-empty list of strings, got {chunks!r}')
+    joined = ''.join(chunk_list)
+    given: Any = dict(kwargs) if args is None and kwargs else args
+    if given is None:
+        given = joined
+    elif isinstance(given, str):
+        if given != joined:
+            raise ValueError(
+                f'{where}: the chunks join to {joined!r}, not to the arguments {given!r}; give one of them'
+            )
+    else:
+        try:
+            parsed = json.loads(joined)
+        except ValueError:
+            parsed = _MISSING
+        if parsed != dict(given):
+            raise ValueError(
+                f'{where}: the chunks join to {joined!r}, which is not the JSON of the arguments {dict(given)!r}; '
+                'give one of them'
+            )
+        given = dict(given)
+    if not isinstance(valid, bool):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'{where}: valid must be True or False, got {valid!r}')
+    return ToolCall(tool_name, given, tool_call_id, valid, tuple(chunk_list))
 
 
 _MISSING: Any = object()
 
 
-def output(value: Any = _MISSING, /, *, tool_name: str | None = None, **fields: Any) -> Output:
+def output(value: Any = _MISSING, /, *, tool_name: str | None = None, valid: bool = True, **fields: Any) -> Output:
     """Structured output: `output(city='Paris', temperature=21)` or `output(WeatherReport(...))`.
 
-    The model sends it the way the agent's request asks: by calling the output tool, or as JSON text for
-    native and prompted output. `tool_name` picks one output tool when the agent has several.
+    The model sends it the way the agent's request asks: by calling an output tool, or as JSON text for
+    native and prompted output. With several output types (`output_type=Found | Other`), an instance goes to
+    the type of its class, and any other value to the first type whose JSON schema it fits; a value that
+    fits none fails the request (`InvalidOutputError`). `tool_name` names the output tool yourself;
+    `valid=False` sends a value that fits no type unchecked, to test how the agent handles invalid output.
     """
     if value is _MISSING:
         if not fields:
@@ -245,7 +424,71 @@ def output(value: Any = _MISSING, /, *, tool_name: str | None = None, **fields: 
         value = fields
     elif fields:
         raise TypeError('output(): give the value or keyword fields, not both')
-    return Output(value, tool_name)
+    if not isinstance(valid, bool):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'output(): valid must be True or False, got {valid!r}')
+    return Output(value, tool_name, valid)
+
+
+def native_tool_call(
+    tool_name: str,
+    args: Mapping[str, Any] | str | None = None,
+    /,
+    *,
+    tool_call_id: str | None = None,
+    provider_name: str | None = None,
+    **kwargs: Any,
+) -> NativeToolCall:
+    """A call the model makes to a native tool it runs itself: `native_tool_call('web_search', query='...')`.
+
+    The agent must offer the native tool (pydantic-ai's `WebSearchTool`, ...; named here by its kind, e.g.
+    `'web_search'`). Follow it with `native_tool_return(...)` in the same response, as providers report both.
+    """
+    if not isinstance(tool_name, str) or not tool_name:  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f"native_tool_call() needs the native tool's kind first, e.g. 'web_search', got {tool_name!r}")
+    if args is not None and kwargs:
+        raise TypeError(f'native_tool_call({tool_name!r}): give the arguments as one mapping or as keywords, not both')
+    if args is None and kwargs:
+        args = dict(kwargs)
+    elif isinstance(args, Mapping):
+        args = dict(args)
+    elif args is not None and not isinstance(args, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'native_tool_call({tool_name!r}): arguments must be a mapping or a JSON string, got {args!r}')
+    return NativeToolCall(tool_name, args, tool_call_id, provider_name)
+
+
+def native_tool_return(
+    tool_name: str, content: Any, /, *, tool_call_id: str | None = None, provider_name: str | None = None
+) -> NativeToolReturn:
+    """What a native tool gave back: `native_tool_return('web_search', [{'title': ..., 'url': ...}])`.
+
+    Without `tool_call_id`, it answers the latest `native_tool_call` of the same tool in the response.
+    """
+    if not isinstance(tool_name, str) or not tool_name:  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(
+            f"native_tool_return() needs the native tool's kind first, e.g. 'web_search', got {tool_name!r}"
+        )
+    return NativeToolReturn(tool_name, content, tool_call_id, provider_name)
+
+
+def file(data: bytes, *, media_type: str) -> File:
+    """A file the model returns: `file(pdf_bytes, media_type='application/pdf')`."""
+    if not isinstance(data, (bytes, bytearray)):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'file() takes the data as bytes, got {_short(data)}')
+    if not isinstance(media_type, str) or '/' not in media_type:  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ValueError(f"file(): media_type must be a media type such as 'application/pdf', got {media_type!r}")
+    return File(bytes(data), media_type)
+
+
+def image(data: bytes, *, media_type: str = 'image/png') -> File:
+    """An image the model returns (as an image-generating model does): `image(png_bytes)`.
+
+    An agent with `output_type=BinaryImage` takes it as its output.
+    """
+    if not isinstance(data, (bytes, bytearray)):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f'image() takes the data as bytes, got {_short(data)}')
+    if not isinstance(media_type, str) or not media_type.startswith('image/'):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ValueError(f"image(): media_type must be an image type such as 'image/png', got {media_type!r}")
+    return File(bytes(data), media_type)
 
 
 def thinking(content: str, *, signature: str | None = None) -> Thinking:
@@ -292,11 +535,12 @@ def _check_chunk_words(chunk_words: int | None, where: str) -> None:
 def _as_part(item: object, where: str) -> Part:
     if isinstance(item, str):
         return Text(item)
-    if isinstance(item, (Text, ToolCall, Output, Thinking)):
+    if isinstance(item, _PART_TYPES):
         return item
     raise TypeError(
         f'{where} is {_short(item)}, which is not a response part; '
-        'use a string, text(), tool_call(), output() or thinking()'
+        'use a string, text(), tool_call(), output(), thinking(), native_tool_call(), native_tool_return(), '
+        'file() or image()'
     )
 
 
@@ -308,7 +552,7 @@ def to_turn(item: Any, where: str) -> Turn:
     """Normalise one script item into a `Turn`, or raise `TypeError`/`ValueError` naming `where` and the fix."""
     if isinstance(item, Turn):
         return item
-    if isinstance(item, (str, Text, ToolCall, Output, Thinking)):
+    if isinstance(item, (str, *_PART_TYPES)):
         return Turn(parts=(_as_part(item, where),))
     if isinstance(item, BaseException):
         return Turn(error=item, source=_short(item))

@@ -4,6 +4,7 @@
   agents a conftest builds resolve their model strings to stand-ins too;
 - cassettes (`_cassettes.plugin.CassettePlugin`);
 - doc checking (`_docs.plugin.DocsPlugin`), when doc examples are collected;
+- transcripts of what the agent did, in the reports of failed tests (`_reports.TranscriptPlugin`);
 - the `agentrun`, `agentrun_doc_rules` and `agentrun_doc_normalizers` fixtures.
 
 Nothing here imports pydantic-ai: a test that uses none of the plugin's features runs as it would without it.
@@ -19,7 +20,7 @@ import pytest
 
 from . import _guard, _options
 from ._cassettes.plugin import CassettePlugin
-from ._reports import PhaseReports, went_wrong
+from ._reports import FACTORY_KEY, PhaseReports, TranscriptPlugin, went_wrong
 
 if TYPE_CHECKING:
     from ._fixture import AgentRunFactory
@@ -55,6 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if _guard.GUARD_KEY not in config.stash:  # the plugin was loaded after the initial conftests
         _start_guard(config)
     config.pluginmanager.register(PhaseReports(), 'agentrun-reports')
+    config.pluginmanager.register(TranscriptPlugin(), 'agentrun-transcripts')
     config.pluginmanager.register(CassettePlugin(), 'agentrun-cassettes')
     settings = _options.docs_settings(config)
     if settings is not None:
@@ -92,7 +94,7 @@ def agentrun(request: pytest.FixtureRequest) -> Iterator[AgentRunFactory]:
 
     node = request.node
     guard = request.config.stash[_guard.GUARD_KEY]
-    factory = AgentRunFactory(_options.options_for(node), test_name=node.nodeid, guard=guard)
+    factory = node.stash[FACTORY_KEY] = AgentRunFactory(_options.options_for(node), test_name=node.nodeid, guard=guard)
     with guard.scripting(factory.resolve):
         yield factory
     if went_wrong(node):
