@@ -263,3 +263,58 @@ def test_blocked_names_the_model_a_delegate_asks(agentrun: AgentRunFactory) -> N
     agentrun.model('openai:gpt-5.2', [tool_call('ask_billing', question='Refund?')], agent=triage)
     with pytest.raises(RealRequestBlockedError):  # billing has no script and no other agent's script answers it
         agentrun.run_sync(triage, 'I was charged twice')
+
+
+# --- rules for one model, as a doc about fallback models needs -------------------------------------------
+
+
+def test_a_rule_for_one_model_answers_a_fallback_example(pytester: pytest.Pytester) -> None:
+    pytester.makefile(
+        '.md',
+        page=textwrap.dedent(
+            """
+            ```python
+            from pydantic_ai import Agent
+            from pydantic_ai.models.fallback import FallbackModel
+
+            agent = Agent(FallbackModel('openai:gpt-5.2', 'anthropic:claude-sonnet-4-5'))
+            result = agent.run_sync('What is the capital of France?')
+            print(result.output)
+            #> Paris, answered by Claude.
+            print(result.all_messages()[-1].model_name)
+            #> claude-sonnet-4-5
+            ```
+            """
+        ),
+    )
+    pytester.makeconftest(
+        """
+        import pytest
+        from pydantic_ai import ModelHTTPError
+        from pytest_agentrun import for_model, raises
+
+        QUESTION = 'What is the capital of France?'
+
+        @pytest.fixture
+        def agentrun_doc_rules():
+            return {
+                for_model('openai:gpt-5.2', QUESTION): raises(ModelHTTPError(503, 'gpt-5.2', 'overloaded')),
+                for_model('anthropic:claude-sonnet-4-5', QUESTION): 'Paris, answered by Claude.',
+            }
+        """
+    )
+    pytester.runpytest_inprocess('--agentrun-docs').assert_outcomes(passed=1)
+
+
+@pytest.mark.usefixtures('close_run_sync_loop')
+def test_a_rule_for_one_model_leaves_other_models_to_other_rules() -> None:
+    from pytest_agentrun import ScriptedModel, for_model
+
+    rules = {for_model('openai:gpt-5.2', 'Hi'): 'From GPT.', 'Hi': 'From anyone else.'}
+    assert Agent(ScriptedModel(rules=rules, model='openai:gpt-5.2')).run_sync('Hi').output == 'From GPT.'
+    assert Agent(ScriptedModel(rules=rules, model='openai:gpt-4o')).run_sync('Hi').output == 'From anyone else.'
+    with pytest.raises(TypeError, match=re.escape("for_model() needs a model string first, such as 'openai:gpt-5.2'")):
+        for_model('', 'Hi')
+    with pytest.raises(TypeError, match=re.escape("for_model('m:x', ...) takes a prompt string, re.compile(...)")):
+        for_model('m:x', 3)  # type: ignore[arg-type]
+    assert repr(for_model('openai:gpt-5.2', 'Hi')) == "for_model('openai:gpt-5.2', 'Hi')"

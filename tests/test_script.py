@@ -622,7 +622,8 @@ def test_rule_errors() -> None:
         ScriptedModel(rules=[['Hi', 'Hello']])  # type: ignore[list-item]
     with raises_exactly(
         TypeError,
-        'rules[1] has the key 3; a key is a prompt string, re.compile(...), tool_return(...) or retry_prompt(...)',
+        'rules[1] has the key 3; a key is a prompt string, re.compile(...), tool_return(...), retry_prompt(...) or '
+        'for_model(...)',
     ):
         ScriptedModel(rules={'a': 'b', 3: 'c'})
     with raises_exactly(TypeError, "rules[0] ('Hi') is None; write the answer, e.g. a string for a text response"):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     )
     from ._fixture import AgentRunFactory
     from ._model import ScriptedModel, ScriptedRequest
-    from ._rules import retry_prompt, tool_return
+    from ._rules import for_model, retry_prompt, tool_return
     from ._runs import RecordedRun, ToolCallRecord
     from ._script import (
         RequestInfo,
@@ -62,6 +62,7 @@ __all__ = (
     'assert_tool_calls',
     'assert_usage',
     'file',
+    'for_model',
     'image',
     'native_tool_call',
     'native_tool_return',
@@ -86,6 +87,7 @@ _LAZY = {
     'UnusedTurnsError': '_errors',
     'tool_return': '_rules',
     'retry_prompt': '_rules',
+    'for_model': '_rules',
     'RequestInfo': '_script',
     'Retry': '_script',
     'file': '_script',

@@ -547,7 +547,7 @@ class ScriptedModel(NamedModel):
             answered_by = f'turn {self._used} of the script'
         else:
             for index, rule in enumerate(self._rules):
-                if rule.matches(signals.request_prompt, signals.returns, signals.retries):
+                if rule.matches(signals.request_prompt, signals.returns, signals.retries, self._stand_in):
                     turn, answered_by = rule.turn, f'rule {index + 1} ({rule.key!r})'
                     break
             else:

@@ -5,7 +5,9 @@ A rule's key is matched against the latest request the model receives:
 - a string matches the latest user prompt exactly;
 - a compiled regular expression (`re.compile(...)`) matches it with `search`;
 - `tool_return(name, content)` matches a tool return of that tool (and content, if given) in the latest request;
-- `retry_prompt(name, message=...)` matches a retry prompt for that tool (or any) in the latest request.
+- `retry_prompt(name, message=...)` matches a retry prompt for that tool (or any) in the latest request;
+- `for_model('openai:gpt-5.2', key)` matches what `key` matches, and only in requests to that model (rules
+  shared by several models, as the rules of doc examples are, can then answer each model its own way).
 
 Prompt rules only look at requests that carry a user prompt, tool-return rules only at requests that carry
 tool returns, and retry rules only at requests that carry retry prompts, so a tool round trip scripted by
@@ -22,7 +24,17 @@ from typing import Any, TypeAlias, Union, cast
 
 from ._script import Retry, ScriptItem, Turn, to_turn
 
-__all__ = ('RetryPrompt', 'Rule', 'RuleKey', 'ToolReturn', 'build_rules', 'retry_prompt', 'tool_return')
+__all__ = (
+    'ForModel',
+    'RetryPrompt',
+    'Rule',
+    'RuleKey',
+    'ToolReturn',
+    'build_rules',
+    'for_model',
+    'retry_prompt',
+    'tool_return',
+)
 
 _ANY: Any = object()
 
@@ -99,8 +111,37 @@ def retry_prompt(tool_name: str | None = _ANY, *, message: Any = _ANY) -> RetryP
     return RetryPrompt(tool_name, message)
 
 
-RuleKey: TypeAlias = Union[str, 're.Pattern[str]', ToolReturn, RetryPrompt]
-"""What a rule matches on: a prompt, a prompt pattern, a tool return or a retry prompt."""
+@dataclass(frozen=True)
+class ForModel:
+    """Matches what `key` matches, in requests to the model `model` only."""
+
+    model: str
+    """The model string the rule answers for (`'openai:gpt-5.2'`)."""
+    key: str | re.Pattern[str] | ToolReturn | RetryPrompt
+    """What the rule matches in that model's requests."""
+
+    def __repr__(self) -> str:
+        return f'for_model({self.model!r}, {self.key!r})'
+
+
+def for_model(model: str, key: str | re.Pattern[str] | ToolReturn | RetryPrompt) -> ForModel:
+    """A rule key matching what `key` matches, only in requests to `model`.
+
+    `for_model('openai:gpt-5.2', 'Hi')` answers 'Hi' when asked of `'openai:gpt-5.2'`, and leaves the same prompt
+    to other rules when another model is asked (a fallback model's second model, a second agent's model).
+    """
+    if not isinstance(model, str) or not model:  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f"for_model() needs a model string first, such as 'openai:gpt-5.2', got {model!r}")
+    if not isinstance(key, (str, re.Pattern, ToolReturn, RetryPrompt)):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(
+            f'for_model({model!r}, ...) takes a prompt string, re.compile(...), tool_return(...) or '
+            f'retry_prompt(...) as its key, got {key!r}'
+        )
+    return ForModel(model, key)
+
+
+RuleKey: TypeAlias = Union[str, 're.Pattern[str]', ToolReturn, RetryPrompt, ForModel]
+"""What a rule matches on: a prompt, a prompt pattern, a tool return, a retry prompt, or one of them for a model."""
 
 
 @dataclass(frozen=True)
@@ -112,9 +153,19 @@ class Rule:
     turn: Turn
     """The answer."""
 
-    def matches(self, prompt: str | None, returns: Sequence[tuple[str, Any]], retries: Sequence[Retry] = ()) -> bool:
-        """Whether the rule answers a request whose latest prompt, tool returns and retry prompts are these."""
+    def matches(
+        self,
+        prompt: str | None,
+        returns: Sequence[tuple[str, Any]],
+        retries: Sequence[Retry] = (),
+        model: str | None = None,
+    ) -> bool:
+        """Whether the rule answers a request to `model` whose latest prompt, tool returns and retries are these."""
         key = self.key
+        if isinstance(key, ForModel):
+            if key.model != model:
+                return False
+            key = key.key
         if isinstance(key, ToolReturn):
             return key.matches(returns)
         if isinstance(key, RetryPrompt):
@@ -148,10 +199,10 @@ def build_rules(rules: Mapping[Any, ScriptItem] | Iterable[tuple[Any, ScriptItem
             if not isinstance(pair, tuple) or len(pair) != 2:  # pyright: ignore[reportUnnecessaryIsInstance]
                 raise TypeError(f'rules[{index}] is {pair!r}; each rule must be a (key, answer) pair')
             key, answer = pair
-        if not isinstance(key, (str, re.Pattern, ToolReturn, RetryPrompt)):
+        if not isinstance(key, (str, re.Pattern, ToolReturn, RetryPrompt, ForModel)):
             raise TypeError(
                 f'rules[{index}] has the key {key!r}; '
-                'a key is a prompt string, re.compile(...), tool_return(...) or retry_prompt(...)'
+                'a key is a prompt string, re.compile(...), tool_return(...), retry_prompt(...) or for_model(...)'
             )
         built.append(Rule(key, to_turn(answer, f'rules[{index}] ({key!r})')))  # pyright: ignore[reportUnknownArgumentType]
     return tuple(built)
