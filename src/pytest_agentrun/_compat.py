@@ -9,6 +9,7 @@ Importing this module imports pydantic-ai: only modules that need pydantic-ai im
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 from collections.abc import Iterable, Iterator
@@ -16,20 +17,24 @@ from typing import Any, cast
 
 from pydantic_ai import messages as _messages
 from pydantic_ai import models as _models
+from pydantic_ai import profiles as _profiles
 from pydantic_ai import usage as _usage
 from pydantic_ai.settings import ModelSettings
 
 __all__ = (
     'HAS_FINISH_REASON',
+    'PROFILE_IS_DICT',
     'RESPONSE_FIELDS',
     'USAGE_FIELDS',
     'all_messages_json',
     'estimate_tokens',
     'estimate_usage',
     'finish_reason',
+    'native_tool_support',
     'prepare_messages',
     'prepare_request',
     'run_usage',
+    'stand_in_profile',
     'stream_events',
     'test_double_flags',
     'tool_return_retried',
@@ -242,3 +247,40 @@ def all_messages_json(run: object) -> bytes:
         return cast(bytes, method())
     messages = cast('list[_messages.ModelMessage]', run.all_messages())  # type: ignore[attr-defined]
     return _messages.ModelMessagesTypeAdapter.dump_json(messages)
+
+
+PROFILE_IS_DICT: bool = isinstance(_profiles.DEFAULT_PROFILE, dict)  # pyright: ignore[reportUnnecessaryIsInstance]
+"""`ModelProfile` is a `TypedDict` that a model's `profile=` dict is merged into (2.x), not a dataclass it replaces."""
+
+
+def stand_in_profile(
+    model: _models.Model, real: _profiles.ModelProfile | None, given: _profiles.ModelProfileSpec | None
+) -> _profiles.ModelProfile:
+    """The profile of `model`, standing in for a real model whose profile is `real`, with its own `profile=` `given`.
+
+    `given` goes on top of `real` the way pydantic-ai puts it on a provider's profile: in 2.x a dict is merged key by
+    key, a callable gets (a copy of) the profile and returns the one to use; in 1.x a profile, or what a callable
+    `(model_name) -> profile` returns, replaces it, which pydantic-ai's own resolution does. Without a real profile,
+    pydantic-ai resolves `given` as for any model. Unlike a real model's, the result is not narrowed to the native
+    tools the model class implements: a stand-in answers whatever native tool the profile lists.
+    """
+    if real is None or (given is not None and not PROFILE_IS_DICT):
+        return _models.Model.profile.__get__(model, type(model))
+    if given is None:
+        return copy.copy(real)
+    merge_profile = _profiles.merge_profile  # 2.x: also translates deprecated key spellings
+    if callable(given):
+        return merge_profile(given(merge_profile(real)))
+    return merge_profile(real, given)
+
+
+def native_tool_support() -> dict[str, Any]:
+    """The class methods by which `FunctionModel` says it implements every native tool, where the release has them.
+
+    `supported_native_tools` (1.95 and 2.x) or `supported_builtin_tools` (1.34 - 1.94): pydantic-ai narrows a profile's
+    native tools to them. A scripted model, like `FunctionModel`, answers any native tool the profile lists.
+    """
+    from pydantic_ai.models.function import FunctionModel
+
+    names = ('supported_native_tools', 'supported_builtin_tools')
+    return {name: value for name, value in vars(FunctionModel).items() if name in names}
