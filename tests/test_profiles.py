@@ -253,6 +253,24 @@ def test_local_web_search_fallback_is_used_only_where_production_uses_it(
     assert searched == []
 
 
+@needs_profile_native_tools
+@pytest.mark.parametrize('name', [None, 'foo:bar'], ids=['no-name', 'unknown-provider'])
+def test_a_scripted_model_for_no_real_model_answers_every_native_tool(
+    close_run_sync_loop: None, name: str | None
+) -> None:
+    if HAS_WEB_SEARCH_CAPABILITY:
+        from pydantic_ai.capabilities import WebSearch
+
+        agent = Agent(capabilities=[WebSearch()])
+    else:
+        from pydantic_ai import WebSearchTool
+
+        agent = Agent(builtin_tools=[WebSearchTool()])
+    model = ScriptedModel(['It is sunny in Paris today.'], model=name)
+    assert agent.run_sync('Weather in Paris?', model=model).output == 'It is sunny in Paris today.'
+    assert tool_names(native_tools(model.last_request.parameters)) == ['WebSearchTool']
+
+
 # --- what a user sees: image output ---------------------------------------------------------------------------------
 
 
