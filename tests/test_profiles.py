@@ -75,7 +75,11 @@ def tool_names(tools: list[Any]) -> list[str]:
 
 
 @pytest.mark.parametrize('name', ['openai:gpt-5.2', 'openai-responses:gpt-5.2', 'anthropic:claude-sonnet-4-5'])
-def test_scripted_model_and_stand_in_have_the_real_models_profile(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scripted_model_and_stand_in_have_the_real_models_profile(
+    fresh_profiles: None, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # fresh_profiles: a profile holds classes (its JSON schema transformer) of the provider modules as they were
+    # imported when it was computed, and an in-process pytester run of an earlier test may have dropped them since
     provider = name.partition(':')[0].partition('-')[0]
     pytest.importorskip(
         f'pydantic_ai.models.{provider}',
