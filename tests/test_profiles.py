@@ -191,14 +191,21 @@ agent = Agent({model!r}, {tools})
 """
 
 TEST_SEARCH = """
+import pytest
 from releases import native_tools
 
 from app import agent
 
 
-def test_search(agentrun):
+@pytest.fixture
+def anyio_backend():
+    return 'asyncio'
+
+
+@pytest.mark.anyio
+async def test_search(agentrun):
     model = agentrun.model({model!r}, ['It is sunny in Paris today.'])
-    assert agent.run_sync('Weather in Paris?').output == 'It is sunny in Paris today.'
+    assert (await agent.run('Weather in Paris?')).output == 'It is sunny in Paris today.'
     assert [type(tool).__name__ for tool in native_tools(model.last_request.parameters)] == ['WebSearchTool']
 """
 
