@@ -335,6 +335,19 @@ def test_no_stub_is_left_behind(fresh_profiles: None, name: str, modules: list[s
     assert not any(getattr(sys.modules[m], '__agentrun_stub__', False) for m in set(sys.modules) - before)
 
 
+def test_profiles_computed_in_threads_at_once(fresh_profiles: None) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = ['groq:llama-3.3-70b-versatile', NO_WEB_SEARCH_MODEL, 'cohere:command-r-plus', 'openai:gpt-5.2'] * 3
+    environ, meta_path = os.environ, list(sys.meta_path)
+    with ThreadPoolExecutor(4) as pool:
+        profiles = list(pool.map(_profiles.real_profile, names))
+    assert all(profile is not None for profile in profiles)
+    assert [id(p) for p in profiles[:4]] * 3 == [id(p) for p in profiles]  # one profile per model string
+    assert os.environ is environ
+    assert sys.meta_path == meta_path
+
+
 WARNING_NAMES = [
     'openai:gpt-5.2',  # 1.x: 'openai:' will mean the Responses API in 2.0
     'google-gla:gemini-2.5-pro',  # late 1.x: the prefix is deprecated

@@ -19,10 +19,12 @@ model; it is dropped at once, and only the profile is kept, once per model strin
 
 Side effects, and how they are contained:
 
-- For the duration of one build (a few ms), and process-wide: `os.environ` is the view above, a finder of stubs
-  is first on `sys.meta_path`, and warnings are ignored. Builds hold one lock, and each undoes all three in a
-  `finally`. Another thread that reads an unset credential in those milliseconds reads the dummy, and one that
-  imports a missing module from a pydantic-ai provider or model module gets the stub (it is removed again).
+- For the duration of one build, and process-wide: `os.environ` is the view above, a finder of stubs is first on
+  `sys.meta_path`, and warnings are ignored. A build takes 20-80 ms, or as long as the first import of an
+  installed SDK (0.5-2 s); builds hold one lock, and each undoes all three in a `finally`. Another thread that
+  reads an unset credential meanwhile reads the dummy, and one that imports a missing module from a pydantic-ai
+  provider or model module gets the stub (which is removed again). The build runs in the thread that first reads
+  the profile, in the event loop's thread if that is where pydantic-ai reads it.
 - After a build, every module it imported that holds a stub (a stub module, or a module holding a stub, or a
   class or function of such a module) is removed from `sys.modules` and from its parent package: `import groq`
   and `import pydantic_ai.models.groq` fail afterwards as they did before. Modules that imported cleanly (more of
@@ -30,6 +32,9 @@ Side effects, and how they are contained:
 - Warnings raised while building (deprecated provider prefixes, ...) are dropped: the code under test did not
   build this model. pydantic-ai may create its shared HTTP client, as it does for a real model; no connection is
   opened.
+- A kept profile holds classes (its JSON schema transformer) of the modules imported when it was computed; a
+  module dropped from `sys.modules` since (an in-process pytester run drops what it imported) and imported again
+  has new classes, which work the same but are not the same objects.
 - A string pydantic-ai cannot build a model for (an unknown provider, a gateway route without its key, an SDK
   pydantic-ai cannot import) has no real profile (`None`): stand-ins keep the permissive default.
 
