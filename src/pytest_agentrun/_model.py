@@ -191,7 +191,8 @@ class NamedModel(Model):
 
         A `profile=` goes on top of it as on any model of the installed pydantic-ai (2.x: a dict is merged into it, a
         callable gets it; 1.x: it replaces it). A name pydantic-ai builds no model for here (an unknown provider, no
-        provider prefix) has the permissive default: every structured output mode, every native tool.
+        provider prefix) has the permissive default, every structured output mode and native tool, or its
+        `profile=` as pydantic-ai resolves it for any model.
         """
         real = _profiles.real_profile(self._name) if ':' in self._name else None
         return _compat.stand_in_profile(self, real, self._given_profile)
@@ -215,8 +216,8 @@ class NamedModel(Model):
         return f'{type(self).__name__}({self._name!r})'
 
 
-# Without a real profile, pydantic-ai narrows the native tools of a named model's profile to those its class
-# implements: like `FunctionModel`, it answers them all.
+# Where pydantic-ai resolves a named model's profile itself (no real profile, or a `profile=` on 1.x), it narrows the
+# native tools to those the model class implements: like `FunctionModel`, a named model implements them all.
 for _name, _value in _compat.native_tool_support().items():
     setattr(NamedModel, _name, _value)
 
@@ -256,8 +257,9 @@ class ScriptedModel(NamedModel):
             model: A model to stand in for, e.g. `'openai:gpt-5.2'`: its name, provider and profile are reported.
             chunk_words: Words per streamed text delta.
             allow_unknown_tools: Let scripted tool calls name tools the agent does not offer.
-            profile: The model profile, on top of the real model's (see `NamedModel.profile`); without `model`, on
-                top of one that supports every output mode and native tool.
+            profile: The model profile, on top of the real model's (see `NamedModel.profile`); without `model`,
+                resolved by pydantic-ai as for any model. By default, without `model`, one that supports every
+                structured output mode and native tool.
             settings: Default model settings.
 
         """
