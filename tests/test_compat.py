@@ -307,13 +307,13 @@ def profile_value(profile: Any, key: str) -> Any:
 
 def test_stand_in_profile_without_a_real_one_is_pydantic_ais() -> None:
     model = ScriptedModel(['Hi'])
-    assert _compat.stand_in_profile(model, None, None) == Model.profile.__get__(model, ScriptedModel)
-    assert profile_value(_compat.stand_in_profile(model, None, None), 'supports_json_schema_output') is True
+    assert _compat.stand_in_profile(model, lambda: None, None) == Model.profile.__get__(model, ScriptedModel)
+    assert profile_value(_compat.stand_in_profile(model, lambda: None, None), 'supports_json_schema_output') is True
 
 
 def test_stand_in_profile_is_a_copy_of_the_real_one() -> None:
     real = ScriptedModel(['Hi']).profile
-    profile = _compat.stand_in_profile(ScriptedModel(['Hi']), real, None)
+    profile = _compat.stand_in_profile(ScriptedModel(['Hi']), lambda: real, None)
     assert profile == real
     assert profile is not real
 
@@ -321,7 +321,7 @@ def test_stand_in_profile_is_a_copy_of_the_real_one() -> None:
 @pytest.mark.skipif(not releases.PROFILE_IS_DICT, reason='profiles are dicts from pydantic-ai 2.0')
 def test_stand_in_profile_merges_a_dict_and_calls_a_callable() -> None:
     model, real = ScriptedModel(['Hi']), {'supports_image_output': True, 'supports_tools': True}
-    assert _compat.stand_in_profile(model, real, {'supports_tools': False}) == {  # type: ignore[arg-type]
+    assert _compat.stand_in_profile(model, lambda: real, {'supports_tools': False}) == {  # type: ignore[arg-type]
         'supports_image_output': True,
         'supports_tools': False,
     }
@@ -330,14 +330,15 @@ def test_stand_in_profile_merges_a_dict_and_calls_a_callable() -> None:
         profile['supports_tools'] = False
         return profile
 
-    assert _compat.stand_in_profile(model, real, given) == {'supports_image_output': True, 'supports_tools': False}  # type: ignore[arg-type]
+    profile = _compat.stand_in_profile(model, lambda: real, given)  # type: ignore[arg-type]
+    assert profile == {'supports_image_output': True, 'supports_tools': False}
     assert real == {'supports_image_output': True, 'supports_tools': True}
 
 
 def test_stand_in_profile_given_replaces_the_real_one_in_1x(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_compat, 'PROFILE_IS_DICT', False)
     model = ScriptedModel(['Hi'], profile=ScriptedModel(['Hi']).profile)  # a whole profile, as 1.x takes it
-    real = ScriptedModel(['Hi'], model='openai:gpt-5.2').profile
-    profile = _compat.stand_in_profile(model, real, model._given_profile)  # pyright: ignore[reportPrivateUsage]
+    given = model._given_profile  # pyright: ignore[reportPrivateUsage]
+    profile = _compat.stand_in_profile(model, lambda: pytest.fail('the real profile is not needed'), given)
     assert profile == Model.profile.__get__(model, ScriptedModel)
-    assert profile != real
+    assert profile != ScriptedModel(['Hi'], model='openai:gpt-5.2').profile

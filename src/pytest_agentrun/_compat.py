@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 
 from pydantic_ai import messages as _messages
@@ -254,17 +254,21 @@ PROFILE_IS_DICT: bool = isinstance(_profiles.DEFAULT_PROFILE, dict)  # pyright: 
 
 
 def stand_in_profile(
-    model: _models.Model, real: _profiles.ModelProfile | None, given: _profiles.ModelProfileSpec | None
+    model: _models.Model,
+    real_profile: Callable[[], _profiles.ModelProfile | None],
+    given: _profiles.ModelProfileSpec | None,
 ) -> _profiles.ModelProfile:
-    """The profile of `model`, standing in for a real model whose profile is `real`, with its own `profile=` `given`.
+    """The profile of `model`, standing in for a real model whose profile `real_profile()` gives, with `profile=given`.
 
-    `given` goes on top of `real` the way pydantic-ai puts it on a provider's profile: in 2.x a dict is merged key by
-    key, a callable gets (a copy of) the profile and returns the one to use; in 1.x a profile, or what a callable
-    `(model_name) -> profile` returns, replaces it, which pydantic-ai's own resolution does. Without a real profile,
-    pydantic-ai resolves `given` as for any model. Unlike a real model's, the result is not narrowed to the native
-    tools the model class implements: a stand-in answers whatever native tool the profile lists.
+    `given` goes on top of the real profile the way pydantic-ai puts it on a provider's profile: in 2.x a dict is
+    merged key by key, a callable gets (a copy of) the profile and returns the one to use; in 1.x a profile, or what
+    a callable `(model_name) -> profile` returns, replaces it, which pydantic-ai's own resolution does (and the real
+    profile is not computed). Without a real profile (`None`), pydantic-ai resolves `given` as for any model. Unlike
+    a real model's, the result is not narrowed to the native tools the model class implements: a stand-in answers
+    whatever native tool the profile lists.
     """
-    if real is None or (given is not None and not PROFILE_IS_DICT):
+    real = None if given is not None and not PROFILE_IS_DICT else real_profile()
+    if real is None:
         return _models.Model.profile.__get__(model, type(model))
     if given is None:
         return copy.copy(real)

@@ -194,7 +194,8 @@ class NamedModel(Model):
         provider prefix) has the permissive default, every structured output mode and native tool, or its
         `profile=` as pydantic-ai resolves it for any model.
         """
-        real = _profiles.real_profile(self._name) if ':' in self._name else None
+        name = self._name
+        real = (lambda: _profiles.real_profile(name)) if ':' in name else lambda: None
         return _compat.stand_in_profile(self, real, self._given_profile)
 
     @property

@@ -96,7 +96,9 @@ def _pydantic_ais_infer_model() -> Callable[[str], Model]:
     from pydantic_ai import models
 
     infer_model = models.infer_model
-    return getattr(infer_model, '__wrapped__', infer_model)  # `_intercept` wraps it while a pytest session runs
+    if getattr(infer_model, '__agentrun_patched__', False):  # `_intercept` wraps it while a pytest session runs
+        infer_model = infer_model.__wrapped__
+    return infer_model
 
 
 # --- stand-in credentials -------------------------------------------------------------------------------------------
