@@ -97,7 +97,7 @@ def _pydantic_ais_infer_model() -> Callable[[str], Model]:
 
     infer_model = models.infer_model
     if getattr(infer_model, '__agentrun_patched__', False):  # `_intercept` wraps it while a pytest session runs
-        infer_model = infer_model.__wrapped__
+        infer_model = infer_model.__wrapped__  # pyright: ignore[reportFunctionMemberAccess]
     return infer_model
 
 
