@@ -348,6 +348,15 @@ def test_profiles_computed_in_threads_at_once(fresh_profiles: None) -> None:
     assert sys.meta_path == meta_path
 
 
+def test_a_stand_in_in_place_of_infer_model_is_no_real_profile(
+    fresh_profiles: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # were the plugin's own infer_model taken for pydantic-ai's, it would give a stand-in, asking for this profile
+    monkeypatch.setattr(_profiles, '_pydantic_ais_infer_model', lambda: models.infer_model)
+    assert getattr(models.infer_model, '__agentrun_patched__', False)
+    assert _profiles.real_profile('openai:gpt-5.2') is None
+
+
 WARNING_NAMES = [
     'openai:gpt-5.2',  # 1.x: 'openai:' will mean the Responses API in 2.0
     'google-gla:gemini-2.5-pro',  # late 1.x: the prefix is deprecated
