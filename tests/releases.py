@@ -14,6 +14,7 @@ from typing import Any
 from pydantic_ai import agent as _agent
 from pydantic_ai import messages as _messages
 from pydantic_ai import models as _models
+from pydantic_ai import profiles as _profiles
 from pydantic_ai import usage as _usage
 
 
@@ -120,3 +121,31 @@ def native_tool_agent(model: Any, kind: str = 'web_search', **kwargs: Any) -> An
 
 HAS_FILE_PART: bool = 'FilePart' in vars(_messages)
 """Model responses can hold files (`FilePart`; not in 1.0)."""
+
+
+def _has_web_search_capability() -> bool:
+    try:
+        from pydantic_ai.capabilities import WebSearch  # noqa: F401  # pyright: ignore[reportUnusedImport]
+    except ImportError:
+        return False
+    return True
+
+
+PROFILE_IS_DICT: bool = isinstance(_profiles.DEFAULT_PROFILE, dict)
+"""`ModelProfile` is a dict, and a `profile=` dict is merged into the model's own (2.x); in 1.x a dataclass, which a
+`profile=` replaces. 2.0 also made `'openai:...'` name the Responses API, which searches the web."""
+
+PROFILE_LISTS_NATIVE_TOOLS: bool = PROFILE_IS_DICT or bool(
+    {'supported_native_tools', 'supported_builtin_tools'} & _field_names(_profiles.ModelProfile)
+)
+"""The profile lists the native tools a model supports, and `prepare_request` refuses others (from 1.34; before, only
+each model class's own request code refuses them)."""
+
+HAS_WEB_SEARCH_CAPABILITY: bool = _has_web_search_capability()
+"""`pydantic_ai.capabilities.WebSearch` exists, with its `local=` fallback (1.x late releases and 2.x)."""
+
+HAS_IMAGE_OUTPUT_CHECK: bool = 'allow_image_output' in _field_names(_models.ModelRequestParameters)
+"""Requests say whether image output is allowed, and models without image output refuse `BinaryImage` output."""
+
+
+from pytest_agentrun._compat import native_tools  # noqa: E402, F401 - the test of profiles reads it from here too

@@ -12,7 +12,7 @@ import pytest
 import releases
 from pydantic_ai import Agent
 from pydantic_ai.messages import ModelRequest, ModelResponse, PartStartEvent, TextPart
-from pydantic_ai.models import ModelRequestParameters
+from pydantic_ai.models import Model, ModelRequestParameters
 from pydantic_ai.usage import RequestUsage, RunUsage
 
 from pytest_agentrun import ScriptedModel, _compat
@@ -479,3 +479,62 @@ def test_native_tool_support_copies_function_models() -> None:
     }
     for name in support:
         assert getattr(ScriptedModel, name)() == getattr(FunctionModel, name)()
+
+
+# --- stand-in profiles --------------------------------------------------------------------------------
+
+
+def test_named_models_implement_the_native_tools_function_model_does() -> None:
+    from pydantic_ai.models import Model
+    from pydantic_ai.models.function import FunctionModel
+
+    methods = _compat.native_tool_support()
+    if not methods:  # 1.0 - 1.33: models declare no native tools; each model class refuses them itself
+        assert not hasattr(Model, 'supported_native_tools')
+        assert not hasattr(Model, 'supported_builtin_tools')
+    for name in methods:  # supported_native_tools, or supported_builtin_tools (1.34 - 1.94)
+        assert getattr(ScriptedModel, name)() == getattr(FunctionModel, name)()
+        assert getattr(ScriptedModel, name)()  # every native tool, unlike Model's empty set
+
+
+def profile_value(profile: Any, key: str) -> Any:
+    return profile[key] if isinstance(profile, dict) else getattr(profile, key)
+
+
+def test_stand_in_profile_without_a_real_one_is_pydantic_ais() -> None:
+    model = ScriptedModel(['Hi'])
+    assert _compat.stand_in_profile(model, lambda: None, None) == Model.profile.__get__(model, ScriptedModel)
+    assert profile_value(_compat.stand_in_profile(model, lambda: None, None), 'supports_json_schema_output') is True
+
+
+def test_stand_in_profile_is_a_copy_of_the_real_one() -> None:
+    real = ScriptedModel(['Hi']).profile
+    profile = _compat.stand_in_profile(ScriptedModel(['Hi']), lambda: real, None)
+    assert profile == real
+    assert profile is not real
+
+
+@pytest.mark.skipif(not releases.PROFILE_IS_DICT, reason='profiles are dicts from pydantic-ai 2.0')
+def test_stand_in_profile_merges_a_dict_and_calls_a_callable() -> None:
+    model, real = ScriptedModel(['Hi']), {'supports_image_output': True, 'supports_tools': True}
+    assert _compat.stand_in_profile(model, lambda: real, {'supports_tools': False}) == {  # type: ignore[arg-type]
+        'supports_image_output': True,
+        'supports_tools': False,
+    }
+
+    def given(profile: Any) -> Any:
+        profile['supports_tools'] = False
+        return profile
+
+    profile = _compat.stand_in_profile(model, lambda: real, given)  # type: ignore[arg-type]
+    assert profile == {'supports_image_output': True, 'supports_tools': False}
+    assert real == {'supports_image_output': True, 'supports_tools': True}
+
+
+def test_stand_in_profile_given_replaces_the_real_one_in_1x(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_compat, 'PROFILE_IS_DICT', False)
+    model = ScriptedModel(['Hi'], profile=ScriptedModel(['Hi']).profile)  # a whole profile, as 1.x takes it
+    given = model._given_profile  # pyright: ignore[reportPrivateUsage]
+    profile = _compat.stand_in_profile(model, lambda: pytest.fail('the real profile is not needed'), given)
+    assert profile == Model.profile.__get__(model, ScriptedModel)
+    assert profile != ScriptedModel(['Hi'], model='openai:gpt-5.2').profile

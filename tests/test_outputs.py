@@ -236,8 +236,10 @@ def test_what_a_user_sees(pytester: pytest.Pytester) -> None:
             "in request 1, which fits none of the agent's output types:",
             "E     Found (output tool 'final_result_Found'):",
             'E       city: required, missing',
+            "E       reasons: not expected (expected: 'city')",  # the real model's strict schema
             "E     Other (output tool 'final_result_Other'):",
             'E       reason: required, missing',
+            "E       reasons: not expected (expected: 'reason')",
             f'E   {FIX}',
         ],
         consecutive=True,

@@ -9,14 +9,16 @@ Importing this module imports pydantic-ai: only modules that need pydantic-ai im
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 
 from pydantic_ai import messages as _messages
 from pydantic_ai import models as _models
+from pydantic_ai import profiles as _profiles
 from pydantic_ai import usage as _usage
 from pydantic_ai.settings import ModelSettings
 
@@ -25,6 +27,7 @@ __all__ = (
     'HAS_FINISH_REASON',
     'NATIVE_CALL_PART',
     'NATIVE_RETURN_PART',
+    'PROFILE_IS_DICT',
     'RESPONSE_FIELDS',
     'USAGE_FIELDS',
     'all_messages_json',
@@ -45,6 +48,7 @@ __all__ = (
     'run_messages',
     'run_new_messages',
     'run_usage',
+    'stand_in_profile',
     'stream_cancelled',
     'stream_events',
     'stream_whole_part',
@@ -403,22 +407,49 @@ def native_tool_kind(tool: object) -> str:
     return re.sub(r'(?<!^)(?=[A-Z])', '_', name).lower()
 
 
-def native_tool_support() -> dict[str, Any]:
-    """The class methods by which `FunctionModel` says it can run every native tool, by the name of the release.
-
-    From 1.x a model class lists the native tools it supports (`supported_native_tools`; some 1.x also have the
-    older `supported_builtin_tools`), and pydantic-ai refuses an agent's native tool the model's class does not
-    list; a test double lists them all, and the model's profile narrows them as for a real model. 1.0 has no
-    such check.
-    """
-    from pydantic_ai.models.function import FunctionModel
-
-    own = vars(FunctionModel)
-    return {name: own[name] for name in ('supported_native_tools', 'supported_builtin_tools') if name in own}
-
-
 def stream_whole_part_fallback(manager: Any, part: _messages.ModelResponsePart) -> _messages.ModelResponseStreamEvent:
     """1.0's parts manager has no `handle_part`: add the part to its list and announce it, as `handle_part` does."""
     parts = cast('list[Any]', manager._parts)  # pyright: ignore[reportPrivateUsage]
     parts.append(part)
     return _messages.PartStartEvent(index=len(parts) - 1, part=part)
+
+
+PROFILE_IS_DICT: bool = isinstance(_profiles.DEFAULT_PROFILE, dict)  # pyright: ignore[reportUnnecessaryIsInstance]
+"""`ModelProfile` is a `TypedDict` that a model's `profile=` dict is merged into (2.x), not a dataclass it replaces."""
+
+
+def stand_in_profile(
+    model: _models.Model,
+    real_profile: Callable[[], _profiles.ModelProfile | None],
+    given: _profiles.ModelProfileSpec | None,
+) -> _profiles.ModelProfile:
+    """The profile of `model`, standing in for a real model whose profile `real_profile()` gives, with `profile=given`.
+
+    `given` goes on top of the real profile the way pydantic-ai puts it on a provider's profile: in 2.x a dict is
+    merged key by key, a callable gets (a copy of) the profile and returns the one to use; in 1.x a profile, or what
+    a callable `(model_name) -> profile` returns, replaces it, which pydantic-ai's own resolution does (and the real
+    profile is not computed). Without a real profile (`None`), pydantic-ai resolves `given` as for any model. Unlike
+    a real model's, the result is not narrowed to the native tools the model class implements: a stand-in answers
+    whatever native tool the profile lists.
+    """
+    real = None if given is not None and not PROFILE_IS_DICT else real_profile()
+    if real is None:
+        return _models.Model.profile.__get__(model, type(model))
+    if given is None:
+        return copy.copy(real)
+    merge_profile = _profiles.merge_profile  # 2.x: also translates deprecated key spellings
+    if callable(given):
+        return merge_profile(given(merge_profile(real)))
+    return merge_profile(real, given)
+
+
+def native_tool_support() -> dict[str, Any]:
+    """The class methods by which `FunctionModel` says it implements every native tool, where the release has them.
+
+    `supported_native_tools` (1.95 and 2.x) or `supported_builtin_tools` (1.34 - 1.94): pydantic-ai narrows a profile's
+    native tools to them. A scripted model, like `FunctionModel`, answers any native tool the profile lists.
+    """
+    from pydantic_ai.models.function import FunctionModel
+
+    names = ('supported_native_tools', 'supported_builtin_tools')
+    return {name: value for name, value in vars(FunctionModel).items() if name in names}

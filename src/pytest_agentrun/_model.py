@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any, cast
 
 import pydantic_core
@@ -30,7 +31,7 @@ from pydantic_ai.settings import ModelSettings
 from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.usage import RequestUsage
 
-from . import _compat
+from . import _compat, _profiles
 from ._errors import (
     InvalidArgumentsError,
     InvalidOutputError,
@@ -227,7 +228,7 @@ def split_model_name(name: str) -> tuple[str, str]:
 
 
 def default_profile() -> ModelProfile:
-    """The profile of scripted and stand-in models: every structured output mode is supported."""
+    """The profile of a scripted model standing in for no real one: every structured output mode is supported."""
     return ModelProfile(supports_json_schema_output=True, supports_json_object_output=True)
 
 
@@ -237,15 +238,29 @@ def now_utc() -> datetime:
 
 
 class NamedModel(Model):
-    """A model known by a model string (`'openai:gpt-5.2'`): it reports that model's name and provider."""
+    """A model known by a model string (`'openai:gpt-5.2'`): it reports that model's name, provider and profile."""
 
     def __init__(
         self, name: str, *, settings: ModelSettings | None = None, profile: ModelProfileSpec | None = None
     ) -> None:
-        """Be known as `name`; without a profile, every structured output mode is supported."""
+        """Be known as `name`; `profile` goes on top of the real model's profile (see `profile`)."""
         self._name = name
         self._system, self._model_name = split_model_name(name)
+        self._given_profile = profile
         super().__init__(settings=settings, profile=default_profile() if profile is None else profile)
+
+    @cached_property
+    def profile(self) -> ModelProfile:
+        """The profile pydantic-ai gives the real model this name stands for, computed on first use.
+
+        A `profile=` goes on top of it as on any model of the installed pydantic-ai (2.x: a dict is merged into it, a
+        callable gets it; 1.x: it replaces it). A name pydantic-ai builds no model for here (an unknown provider, no
+        provider prefix) has the permissive default, every structured output mode and native tool, or its
+        `profile=` as pydantic-ai resolves it for any model.
+        """
+        name = self._name
+        real = (lambda: _profiles.real_profile(name)) if ':' in name else lambda: None
+        return _compat.stand_in_profile(self, real, self._given_profile)
 
     @property
     def name(self) -> str:
@@ -276,6 +291,12 @@ class _Request:
     settings: ModelSettings | None
     parameters: ModelRequestParameters
     streamed: bool
+
+
+# Where pydantic-ai resolves a named model's profile itself (no real profile, or a `profile=` on 1.x), it narrows the
+# native tools to those the model class implements: like `FunctionModel`, a named model implements them all.
+for _name, _value in _compat.native_tool_support().items():
+    setattr(NamedModel, _name, _value)
 
 
 class ScriptedModel(NamedModel):
@@ -311,12 +332,14 @@ class ScriptedModel(NamedModel):
             script: The turns, one per request, in order. See `pytest_agentrun._script` for what a turn can be.
             rules: Answers chosen by the latest prompt or tool return, used once the script is used up.
             default: The answer to any request that neither the script nor a rule answers.
-            model: A model to stand in for, e.g. `'openai:gpt-5.2'`: its name and provider are reported.
+            model: A model to stand in for, e.g. `'openai:gpt-5.2'`: its name, provider and profile are reported.
             chunk_words: Words per streamed text delta.
             allow_unknown_tools: Let scripted tool calls name tools the agent does not offer.
             keep_requests: Keep only the latest this many requests in `requests` (`None`: all), for a model
                 reused for many runs; numbering goes on.
-            profile: The model profile; by default one that supports every output mode.
+            profile: The model profile, on top of the real model's (see `NamedModel.profile`); without `model`,
+                resolved by pydantic-ai as for any model. By default, without `model`, one that supports every
+                structured output mode and native tool.
             settings: Default model settings.
 
         """
@@ -747,9 +770,8 @@ def _json_text(value: Any) -> str:
     return value if isinstance(value, str) else pydantic_core.to_json(value).decode()
 
 
-# A scripted model is a test double like `FunctionModel`: pydantic-ai must prepare its messages the same way,
-# and let it answer for every native tool (its profile narrows them, as a real model's does).
-for _name, _value in {**_compat.test_double_flags(), **_compat.native_tool_support()}.items():
+# A scripted model is a test double like `FunctionModel`: pydantic-ai must prepare its messages the same way.
+for _name, _value in _compat.test_double_flags().items():
     setattr(ScriptedModel, _name, _value)
 
 

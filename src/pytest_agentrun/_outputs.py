@@ -146,7 +146,9 @@ def candidates(params: Any) -> list[Candidate]:
     for tool in getattr(params, 'output_tools', ()):
         schema = cast('Mapping[str, Any]', tool.parameters_json_schema)
         key = tool.outer_typed_dict_key
-        found.append(Candidate(_type_name(schema, tool.name), schema, tool_name=tool.name, wrap_key=key))
+        # without a title (a strict provider schema drops it), a union's tool is named after its type
+        named = tool.name.removeprefix('final_result_') if tool.name.startswith('final_result_') else tool.name
+        found.append(Candidate(_type_name(schema, named), schema, tool_name=tool.name, wrap_key=key))
     return found
 
 

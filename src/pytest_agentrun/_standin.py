@@ -1,6 +1,7 @@
 """`StandInModel`: what a model string resolves to under pytest-agentrun.
 
-It carries the name (`'openai:gpt-5.2'`) and, at each request, hands the request to the model the guard
+It carries the name (`'openai:gpt-5.2'`) and the real model's profile (`NamedModel.profile`), so pydantic-ai checks
+a request against what the real model supports; at each request, it hands the request to the model the guard
 chooses: the running test's script, its cassette, or the real model when allowed; otherwise the guard blocks
 the request. Outside a pytest session it is the real model, built on first use.
 """
