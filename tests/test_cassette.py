@@ -373,52 +373,124 @@ def test_a_missing_cassette_fails_with_the_command_that_records_it(hello: pytest
     assert not (hello.path / 'cassettes').exists()
 
 
+def with_stream(cassette: str, stream: str) -> str:
+    """A hello cassette whose request was streamed in `stream` (a JSON list)."""
+    return cassette.replace('"response":', f'"stream": {stream},\n"response":')
+
+
+DEEP = 100_000
+
 BAD_CASSETTES = {
     'truncated': (
         hello_cassette('Hello')[:200],
         'not valid JSON: Expecting value at line 10, column 28 (is the file truncated, or was it edited by hand?)',
     ),
     'empty': ('', 'the file is empty'),
-    'not-an-object': ('[1, 2]', 'expected a JSON object with "version" and "runs", got a list'),
-    'no-version': ('{"runs": []}', '"version" must be a positive integer, got None'),
-    'newer-version': (
+    'not_an_object': ('[1, 2]', 'expected a JSON object with "version" and "runs", got a list'),
+    'no_version': ('{"runs": []}', '"version" must be a positive integer, got None'),
+    'newer_version': (
         '{"runs": [], "version": 2}',
         'the cassette is in format version 2, but this pytest-agentrun reads versions up to 1; upgrade '
         'pytest-agentrun, or re-record the cassette',
     ),
-    'runs-not-a-list': ('{"runs": "all of them", "version": 1}', 'runs must be a list, got a string'),
-    'unknown-part': (
+    'runs_not_a_list': ('{"runs": "all of them", "version": 1}', 'runs must be a list, got a string'),
+    'unknown_part': (
         hello_cassette('Hello').replace('"kind": "text"', '"kind": "poem"'),
         "runs[0].requests[0].response.parts[0].kind must be 'text', 'tool-call', 'thinking' or another part "
         "kind with 'data', got 'poem'",
     ),
-    'bad-usage': (
+    'bad_usage': (
         hello_cassette('Hello').replace('"output_tokens": 3', '"output_tokens": "three"'),
         "runs[0].requests[0].response.usage.output_tokens must be a non-negative integer, got 'three'",
     ),
-    'bad-stream': (
-        hello_cassette('Hello').replace('"response":', '"stream": [{"part": -1, "text": "Hi"}],\n"response":'),
+    'bad_stream': (
+        with_stream(hello_cassette('Hello'), '[{"part": -1, "text": "Hi"}]'),
         'runs[0].requests[0].stream[0].part must be a part index (0, 1, ...), got -1',
+    ),
+    'duplicate_version': (
+        '{"runs": [], "version": 2, "version": 1}',
+        'the top-level object has the key "version" twice; a key may appear once in an object',
+    ),
+    'duplicate_key': (
+        hello_cassette('Hello').replace('"model_name":', '"model_name": "gpt-4o",\n"model_name":'),
+        'runs[0].requests[0].response has the key "model_name" twice; a key may appear once in an object',
+    ),
+    'unknown_finish_reason': (
+        hello_cassette('Hello').replace('"model_name":', '"finish_reason": "done",\n"model_name":'),
+        "runs[0].requests[0].response.finish_reason must be 'stop', 'length', 'content_filter', 'tool_call' or "
+        "'error', got 'done'",
+    ),
+    'unknown_chunk_key': (
+        with_stream(hello_cassette('Hello'), '[{"part": 0, "txt": "Hi there."}]'),
+        'runs[0].requests[0].stream[0] has an unknown key "txt"; a delta has "part" and some of "text", '
+        '"thinking", "signature", "tool_name", "args" and "tool_call_id", or "whole"',
+    ),
+    'mixed_delta': (
+        with_stream(hello_cassette('Hello'), '[{"part": 0, "text": "Hi", "tool_name": "get_weather"}]'),
+        'runs[0].requests[0].stream[0] mixes "text" and "tool_name"; a delta is text, thinking (with or without a '
+        'signature), pieces of a tool call, or a "whole" part',
+    ),
+    'unknown_part_key': (
+        hello_cassette('Hello').replace('"content": "Hi there."', '"content": "Hi there.", "contents": "Hi"'),
+        'runs[0].requests[0].response.parts[0] has an unknown key "contents"; a text part has "kind" and "content"',
+    ),
+    'unknown_response_key': (
+        hello_cassette('Hello').replace('"model_name":', '"finish": "stop",\n"model_name":'),
+        'runs[0].requests[0].response has an unknown key "finish"; a response has "parts" and some of '
+        '"finish_reason", "model_name", "provider_name" and "usage"',
+    ),
+    'deep_nesting': (
+        '{"runs": ' + '[' * DEEP + ']' * DEEP + ', "version": 1}',
+        'nested more than 100 levels deep at line 1, column 109 (was it edited by hand?)',
+    ),
+    'huge_number': (
+        hello_cassette('Hello').replace('"output_tokens": 3', '"output_tokens": ' + '9' * 5000),
+        'runs[0].requests[0].response.usage.output_tokens is a number of 5000 digits; a cassette holds numbers '
+        'of up to 4300 digits',
+    ),
+    'not_a_number': (
+        hello_cassette('Hello').replace('"output_tokens": 3', '"output_tokens": NaN'),
+        'runs[0].requests[0].response.usage.output_tokens is NaN, which is not JSON',
+    ),
+    'infinite': (
+        hello_cassette('Hello').replace('"output_tokens": 3', '"output_tokens": 1e999'),
+        'runs[0].requests[0].response.usage.output_tokens is 1e999, too large for a number (it would be infinity)',
     ),
 }
 
+BAD_TEST = """
+@pytest.mark.agentrun(cassette={name!r})
+async def test_{name}():
+    async with agent.run_stream('Hello') as run:
+        await run.get_output()
+"""
 
-@pytest.mark.parametrize(('text', 'problem'), list(BAD_CASSETTES.values()), ids=list(BAD_CASSETTES))
-def test_a_bad_cassette_fails_naming_the_file_and_the_problem(hello: pytest.Pytester, text: str, problem: str) -> None:
-    write_hello(hello, cassette=text)
-    result = hello.runpytest_inprocess()
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(
-        [
-            *exact('pytest-agentrun: cannot read the cassette cassettes/test_hello/test_hello.json:'),
-            *exact(f'  {problem}'),
-            *exact(
-                'Restore the file from version control, or delete it and record it again:',
-                '    pytest --agentrun-record test_hello.py::test_hello',
-            ),
-        ],
-        consecutive=True,
+
+def test_bad_cassettes_fail_naming_the_file_the_json_path_and_the_problem(hello: pytest.Pytester) -> None:
+    """Every kind of bad file in one run: each test reads its own cassette."""
+    for name, (text, _) in BAD_CASSETTES.items():
+        path = hello.path / 'cassettes' / 'test_bad' / f'{name}.json'
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    header = (
+        "import pytest\nfrom pydantic_ai import Agent\n\nagent = Agent('openai:gpt-5.2', instructions='Be brief.')\n"
     )
+    hello.makepyfile(
+        test_bad=header + 'pytestmark = pytest.mark.anyio\n' + ''.join(BAD_TEST.format(name=n) for n in BAD_CASSETTES)
+    )
+    result = hello.runpytest_inprocess()
+    result.assert_outcomes(failed=len(BAD_CASSETTES))
+    for name, (_, problem) in BAD_CASSETTES.items():
+        result.stdout.fnmatch_lines(
+            exact(
+                f'pytest-agentrun: cannot read the cassette cassettes/test_bad/{name}.json:',
+                f'  {problem}',
+                'Restore the file from version control, or delete it and record it again:',
+                f'    pytest --agentrun-record test_bad.py::test_{name}',
+            ),
+            consecutive=True,
+        )
+    assert 'RecursionError' not in result.stdout.str()
 
 
 def test_recorded_requests_never_made_fail_at_teardown(hello: pytest.Pytester) -> None:
@@ -438,6 +510,24 @@ def test_recorded_requests_never_made_fail_at_teardown(hello: pytest.Pytester) -
     )
     write_hello(hello, options=', strict=False', cassette=hello_cassette('Hello', 'Again'))
     hello.runpytest_inprocess().assert_outcomes(passed=1)
+
+
+def test_many_unused_requests_are_counted_and_the_first_few_listed(hello: pytest.Pytester) -> None:
+    write_hello(hello, cassette=hello_cassette('Hello', *(f'Again {n}' for n in range(1, 12))))
+    result = hello.runpytest_inprocess()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        exact(
+            'pytest-agentrun: 11 of the 12 requests recorded in cassettes/test_hello/test_hello.json were never '
+            'replayed:',
+            *(f"""  run {n + 1}, request 1 to 'openai:gpt-5.2': user-prompt "Again {n}\"""" for n in range(1, 6)),
+            '  ... and 6 more',
+            'The test now makes fewer requests than when it was recorded. Record the cassette again:',
+            '    pytest --agentrun-record test_hello.py::test_hello',
+            'or let recorded requests go unused with @pytest.mark.agentrun(strict=False).',
+        ),
+        consecutive=True,
+    )
 
 
 def test_more_requests_than_recorded_fail(hello: pytest.Pytester) -> None:

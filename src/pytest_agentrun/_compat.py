@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import typing
 from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
@@ -20,6 +21,7 @@ from pydantic_ai import usage as _usage
 from pydantic_ai.settings import ModelSettings
 
 __all__ = (
+    'FINISH_REASONS',
     'HAS_FINISH_REASON',
     'RESPONSE_FIELDS',
     'USAGE_FIELDS',
@@ -43,6 +45,16 @@ def _field_names(cls: type) -> frozenset[str]:
 
 HAS_FINISH_REASON: bool = 'finish_reason' in _field_names(_messages.ModelResponse)
 """`ModelResponse.finish_reason` exists (from 1.1; not in 1.0)."""
+
+
+def _finish_reasons() -> tuple[str, ...]:
+    alias: Any = getattr(_messages, 'FinishReason', None)
+    values = typing.get_args(getattr(alias, '__value__', alias)) if alias is not None else ()
+    return tuple(v for v in values if isinstance(v, str)) or ('stop', 'length', 'content_filter', 'tool_call', 'error')
+
+
+FINISH_REASONS: tuple[str, ...] = _finish_reasons()
+"""The finish reasons a response can give: the installed release's `FinishReason`, or 1.1's where it has none."""
 
 
 RESPONSE_FIELDS: frozenset[str] = _field_names(_messages.ModelResponse)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -305,17 +306,10 @@ def _runs(path: Path) -> list[dict[str, Any]]:
         raise CassetteFormatError(path, f'not UTF-8 text ({error.reason} at byte {error.start})') from None
     if not text.strip():
         raise CassetteFormatError(path, 'the file is empty')
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CassetteFormatError(
-            path,
-            f'not valid JSON: {error.msg} at line {error.lineno}, column {error.colno} '
-            '(is the file truncated, or was it edited by hand?)',
-        ) from None
-    if not isinstance(data, dict):
-        raise CassetteFormatError(path, f'expected a JSON object with "version" and "runs", got {_kind(data)}')
-    document = cast('dict[str, Any]', data)
+    document = _parse(text, path)
+    if not isinstance(document, dict):
+        raise CassetteFormatError(path, f'expected a JSON object with "version" and "runs", got {_kind(document)}')
+    document = cast('dict[str, Any]', document)
     version = document.get('version')
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise CassetteFormatError(path, f'"version" must be a positive integer, got {version!r}')
@@ -325,17 +319,22 @@ def _runs(path: Path) -> list[dict[str, Any]]:
             f'the cassette is in format version {version}, but this pytest-agentrun reads versions up to '
             f'{FORMAT_VERSION}; upgrade pytest-agentrun, or re-record the cassette',
         )
+    _known_keys(document, _TOP_KEYS, 'the top-level object', 'a cassette has "runs" and "version"', path)
     runs = _list(document.get('runs'), 'runs', path)
     for r, run in enumerate(runs):
         where = f'runs[{r}]'
         run = _dict(run, where, path)
+        _known_keys(run, _RUN_KEYS, where, 'a run has "model" and "requests"', path)
         if not isinstance(run.get('model'), str) or not run['model']:
             raise CassetteFormatError(path, f'{where}.model must be a model name, got {run.get("model")!r}')
         for q, entry in enumerate(_list(run.get('requests'), f'{where}.requests', path)):
             here = f'{where}.requests[{q}]'
             entry = _dict(entry, here, path)
-            _dict(entry.get('request'), f'{here}.request', path)
+            _known_keys(entry, _ENTRY_KEYS, here, 'a request has "request", "response" and maybe "stream"', path)
+            request = _dict(entry.get('request'), f'{here}.request', path)
+            _known_keys(request, _SUMMARY_KEYS, f'{here}.request', _describe(_SUMMARY_KEYS, 'a summary'), path)
             response = _dict(entry.get('response'), f'{here}.response', path)
+            _known_keys(response, _RESPONSE_KEYS, f'{here}.response', _RESPONSE_HAS, path)
             for p, part in enumerate(_list(response.get('parts'), f'{here}.response.parts', path)):
                 _dict(part, f'{here}.response.parts[{p}]', path)
             if 'stream' in entry:
@@ -347,6 +346,175 @@ def _runs(path: Path) -> list[dict[str, Any]]:
                             path, f'{here}.stream[{d}].part must be a part index (0, 1, ...), got {index!r}'
                         )
     return cast('list[dict[str, Any]]', runs)
+
+
+_TOP_KEYS = frozenset({'runs', 'version'})
+_RUN_KEYS = frozenset({'model', 'requests'})
+_ENTRY_KEYS = frozenset({'request', 'response', 'stream'})
+_SUMMARY_KEYS = frozenset({'history', 'instructions', 'output_tools', 'parts', 'tools'})
+_RESPONSE_KEYS = frozenset({'parts', 'finish_reason', 'model_name', 'provider_name', 'usage'})
+_RESPONSE_HAS = 'a response has "parts" and some of "finish_reason", "model_name", "provider_name" and "usage"'
+_PART_KEYS: dict[str, tuple[frozenset[str], str]] = {
+    'text': (frozenset({'kind', 'content'}), 'a text part has "kind" and "content"'),
+    'thinking': (
+        frozenset({'kind', 'content', 'signature'}),
+        'a thinking part has "kind", "content" and maybe "signature"',
+    ),
+    'tool-call': (
+        frozenset({'kind', 'tool_name', 'args', 'tool_call_id'}),
+        'a tool-call part has "kind", "tool_name", "args" and "tool_call_id"',
+    ),
+}
+_DELTA_KEYS = ('text', 'thinking', 'signature', 'tool_name', 'args', 'tool_call_id')
+_CHUNK_KEYS = frozenset({'part', 'whole', *_DELTA_KEYS})
+_DELTA_KINDS = (
+    frozenset({'text'}),
+    frozenset({'thinking', 'signature'}),
+    frozenset({'tool_name', 'args', 'tool_call_id'}),
+    frozenset({'whole'}),
+)
+_CHUNK_HAS = (
+    'a delta has "part" and some of "text", "thinking", "signature", "tool_name", "args" and "tool_call_id", or "whole"'
+)
+
+
+def _describe(keys: frozenset[str], what: str) -> str:
+    names = [f'"{k}"' for k in sorted(keys)]
+    return f'{what} has {", ".join(names[:-1])} and {names[-1]}'
+
+
+def _known_keys(data: Mapping[str, Any], known: frozenset[str], where: str, has: str, path: Path) -> None:
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise CassetteFormatError(path, f'{where} has an unknown key {json.dumps(unknown[0])}; {has}')
+
+
+# --- parsing: JSON as strict as the format ---------------------------------------------------------------
+
+MAX_DEPTH = 100
+"""How deeply a cassette may nest arrays and objects (it needs about 8 levels, tool arguments a few more)."""
+
+MAX_DIGITS = 4300
+"""The most digits a number in a cassette may have: Python's own default limit for reading an integer."""
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+"""A JSON string, or a bracket outside strings."""
+
+
+class _Duplicated(dict[str, Any]):
+    """A JSON object in which a key was given twice: the key is kept, to be reported with where it is."""
+
+    duplicate: str = ''
+
+
+@dataclass(frozen=True)
+class _BadNumber:
+    """A number the format refuses, kept as written to be reported with where it is."""
+
+    problem: str
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    marked = _Duplicated(result)
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            marked.duplicate = key
+            break
+        seen.add(key)
+    return marked
+
+
+def _integer(text: str) -> int | _BadNumber:
+    digits = len(text.lstrip('-'))
+    if digits <= MAX_DIGITS:
+        try:
+            return int(text)
+        except ValueError:  # the program lowered Python's limit (sys.set_int_max_str_digits)
+            pass
+    return _BadNumber(f'a number of {digits} digits; a cassette holds numbers of up to {MAX_DIGITS} digits')
+
+
+def _float(text: str) -> float | _BadNumber:
+    value = float(text)
+    if math.isfinite(value):
+        return value
+    return _BadNumber(f'{text}, too large for a number (it would be infinity)')
+
+
+def _constant(text: str) -> _BadNumber:
+    return _BadNumber(f'{text}, which is not JSON')
+
+
+def _parse(text: str, path: Path) -> Any:
+    """The JSON document `text`, refusing what the format does not hold, with where it is.
+
+    Duplicate keys, numbers Python cannot hold as they are (`NaN`, `1e999`, thousands of digits) and nesting
+    deeper than `MAX_DEPTH` (which would exhaust Python's recursion while parsing) are errors.
+    """
+    _check_depth(text, path)
+    try:
+        data = json.loads(
+            text, object_pairs_hook=_pairs, parse_int=_integer, parse_float=_float, parse_constant=_constant
+        )
+    except json.JSONDecodeError as error:
+        raise CassetteFormatError(
+            path,
+            f'not valid JSON: {error.msg} at line {error.lineno}, column {error.colno} '
+            '(is the file truncated, or was it edited by hand?)',
+        ) from None
+    except RecursionError:  # pragma: no cover - `_check_depth` refuses such files first
+        raise CassetteFormatError(path, 'nested too deeply to read (was it edited by hand?)') from None
+    _check_values(data, '', path)
+    return data
+
+
+def _check_depth(text: str, path: Path) -> None:
+    depth = 0
+    for token in _TOKENS.finditer(text):
+        bracket = token.group()
+        if bracket in '[{':
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count('\n', 0, token.start()) + 1
+                column = token.start() - (text.rfind('\n', 0, token.start()) + 1) + 1
+                raise CassetteFormatError(
+                    path,
+                    f'nested more than {MAX_DEPTH} levels deep at line {line}, column {column} '
+                    '(was it edited by hand?)',
+                )
+        elif bracket in ']}':
+            depth -= 1
+
+
+def _child(where: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f'{where}[{key}]'
+    name = key if key.isidentifier() else json.dumps(key, ensure_ascii=False)
+    if not key.isidentifier():
+        return f'{where}[{name}]'
+    return f'{where}.{name}' if where else name
+
+
+def _check_values(value: Any, where: str, path: Path) -> None:
+    """Refuse a duplicated key or a bad number anywhere in `value` (at most `MAX_DEPTH` deep)."""
+    if isinstance(value, _BadNumber):
+        raise CassetteFormatError(path, f'{where} is {value.problem}')
+    if isinstance(value, _Duplicated):
+        raise CassetteFormatError(
+            path,
+            f'{where or "the top-level object"} has the key {json.dumps(value.duplicate)} twice; '
+            'a key may appear once in an object',
+        )
+    if isinstance(value, dict):
+        for key, item in cast('dict[str, Any]', value).items():
+            _check_values(item, _child(where, key), path)
+    elif isinstance(value, list):
+        for index, item in enumerate(cast('list[Any]', value)):
+            _check_values(item, _child(where, index), path)
 
 
 def _kind(value: object) -> str:
@@ -384,8 +552,17 @@ def _field(
     return value
 
 
+def _no_unknown_keys(data: Mapping[str, Any], known: frozenset[str], where: str, has: str) -> None:
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise _EntryProblem(f'{where} has an unknown key {json.dumps(unknown[0])}; {has}')
+
+
 def decode_part(data: Mapping[str, Any], where: str) -> ModelResponsePart:
     kind = data.get('kind')
+    if isinstance(kind, str) and kind in _PART_KEYS:
+        known, has = _PART_KEYS[kind]
+        _no_unknown_keys(data, known, where, has)
     if kind == 'text':
         return TextPart(_field(data, 'content', str, where))
     if kind == 'thinking':
@@ -403,6 +580,7 @@ def decode_part(data: Mapping[str, Any], where: str) -> ModelResponsePart:
         raise _EntryProblem(
             f"{where}.kind must be 'text', 'tool-call', 'thinking' or another part kind with 'data', got {kind!r}"
         )
+    _no_unknown_keys(data, frozenset({'kind', 'data'}), where, f'a {kind} part has "kind" and "data"')
     try:
         return cast(ModelResponsePart, _part_adapter().validate_python(raw))
     except pydantic.ValidationError as error:
@@ -434,6 +612,9 @@ def decode_response(data: Mapping[str, Any], where: str) -> ModelResponse:
     extra: dict[str, Any] = {}
     for name in ('provider_name', 'finish_reason'):
         value = _field(data, name, str, where, optional=True)
+        if name == 'finish_reason' and value is not None and value not in _compat.FINISH_REASONS:
+            *others, last = (repr(reason) for reason in _compat.FINISH_REASONS)
+            raise _EntryProblem(f'{where}.finish_reason must be {", ".join(others)} or {last}, got {value!r}')
         if value is not None and name in _compat.RESPONSE_FIELDS:
             extra[name] = value
     return ModelResponse(
@@ -445,14 +626,20 @@ def decode_response(data: Mapping[str, Any], where: str) -> ModelResponse:
 
 
 def _check_chunk(chunk: Mapping[str, Any], where: str) -> None:
-    for key, types in (('text', str), ('thinking', str), ('signature', str), ('tool_name', str), ('tool_call_id', str)):
-        _field(chunk, key, types, where, optional=True)
-    _field(chunk, 'args', (str, dict), where, optional=True)
+    _no_unknown_keys(chunk, _CHUNK_KEYS, where, _CHUNK_HAS)
+    for key in _DELTA_KEYS:
+        _field(chunk, key, (str, dict) if key == 'args' else str, where, optional=True)
     whole = _field(chunk, 'whole', dict, where, optional=True)
     if whole is not None:
         decode_part(whole, f'{where}.whole')
-    if not set(chunk) - {'part'}:
+    kinds = [sorted(keys & set(chunk)) for keys in _DELTA_KINDS if keys & set(chunk)]
+    if not kinds:
         raise _EntryProblem(f'{where} holds no delta')
+    if len(kinds) > 1:
+        raise _EntryProblem(
+            f'{where} mixes {json.dumps(kinds[0][0])} and {json.dumps(kinds[1][0])}; a delta is text, thinking '
+            '(with or without a signature), pieces of a tool call, or a "whole" part'
+        )
 
 
 def _chunks_of(response: ModelResponse, data: Mapping[str, Any]) -> list[Chunk]:
