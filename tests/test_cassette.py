@@ -635,6 +635,120 @@ def test_a_failed_recording_leaves_the_previous_cassette(project: pytest.Pyteste
     assert list(path.parent.iterdir()) == [path]  # no temporary file left behind
 
 
+# --- cassettes that cannot be written ---------------------------------------------------------------------
+
+FAILING_WRITES = """
+import errno
+import os
+
+import pytest
+
+import pytest_agentrun._files as files
+
+
+@pytest.fixture
+def anyio_backend():
+    return 'asyncio'
+
+
+class FailingOs:
+    # the os module, except that writing a file fails with an errno (a full disk, a file size limit)
+
+    def __init__(self, code):
+        self.code = code
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+    def write(self, fd, data):
+        raise OSError(self.code, os.strerror(self.code))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):
+    code = {'test_disk_full': errno.ENOSPC, 'test_too_large': errno.EFBIG}.get(item.name)
+    files.os = FailingOs(code) if code else os
+    try:
+        return (yield)
+    finally:
+        files.os = os
+"""
+
+WRITES = """
+import pytest
+
+from app import agent
+
+pytestmark = [pytest.mark.anyio, pytest.mark.agentrun(cassette=True)]
+
+
+async def test_disk_full():
+    assert (await agent.run('Hello there')).output == 'You said: Hello there'
+
+
+async def test_linked():
+    assert (await agent.run('Hello there')).output == 'You said: Hello there'
+
+
+async def test_too_large():
+    assert (await agent.run('Hello there')).output == 'You said: Hello there'
+"""
+
+
+@needs_openai
+def test_a_cassette_that_cannot_be_written_is_reported_not_recorded_with_the_reason(
+    pytester: pytest.Pytester, server: FakeOpenAI
+) -> None:
+    pytester.makepyfile(app=APP, test_write=WRITES)
+    pytester.makeconftest(FAILING_WRITES)
+    linked = pytester.path / 'cassettes' / 'test_write' / 'test_linked.json'
+    linked.parent.mkdir(parents=True)
+    linked.write_text(hello_cassette('an older recording'))
+    (pytester.path / 'linked-copy.json').hardlink_to(linked)
+
+    result = pytester.runpytest_inprocess('--agentrun-record')
+    result.assert_outcomes(passed=3, errors=3)
+    hard_links = (
+        'it has 2 hard links (other names for the same file), which a rewrite would leave with the old text; give '
+        'it a file of its own (cp test_linked.json test_linked.json.new && mv test_linked.json.new test_linked.json) '
+        'or make the other names symbolic links, then run again'
+    )
+    reasons = {
+        'test_disk_full': 'No space left on device (ENOSPC)',
+        'test_linked': hard_links,
+        'test_too_large': 'File too large (EFBIG)',
+    }
+    for test, reason in reasons.items():
+        result.stdout.fnmatch_lines(
+            [
+                f'*_ ERROR at teardown of {test} _*',
+                *exact(
+                    f'pytest-agentrun: the cassette cassettes/test_write/{test}.json was not written: {reason}.',
+                    'The previous cassette, if any, is untouched. Once that is fixed, record it again:',
+                    f'    pytest --agentrun-record test_write.py::{test}',
+                ),
+            ],
+            consecutive=True,
+        )
+    result.stdout.fnmatch_lines(
+        [
+            '*- pytest-agentrun: cassettes not recorded -*',
+            *exact(
+                *(
+                    f'not recorded (not written: {reason}; the previous cassette is untouched): '
+                    f'cassettes/test_write/{test}.json'
+                    for test, reason in reasons.items()
+                )
+            ),
+        ],
+        consecutive=True,
+    )
+    assert 'Traceback' not in result.stdout.str()
+    assert 'OSError' not in result.stdout.str()
+    assert sorted(p.name for p in linked.parent.iterdir()) == ['test_linked.json']  # no temporary files left
+    assert linked.read_text() == hello_cassette('an older recording')
+
+
 # --- thinking, usage and finish reasons, recorded from any model --------------------------------------
 
 
@@ -644,7 +758,7 @@ async def test_thinking_usage_and_finish_reason_replay_exactly(tmp_path: Path, s
     from pydantic_ai import Agent
 
     from pytest_agentrun import ScriptedModel, thinking, tool_call, turn
-    from pytest_agentrun._cassettes.session import CassetteSession
+    from pytest_agentrun._cassettes.session import CassetteSession, Finished
     from pytest_agentrun._compat import HAS_FINISH_REASON
     from pytest_agentrun._options import MATCH_ASPECTS
     from pytest_agentrun._runs import RecordedRun, drive
@@ -680,11 +794,11 @@ async def test_thinking_usage_and_finish_reason_replay_exactly(tmp_path: Path, s
     options = {'path': path, 'display_path': 'cassette.json', 'nodeid': 'test_x.py::test_x', 'match_on': MATCH_ASPECTS}
     recording = CassetteSession(record=True, **options)
     live = await run(recording)
-    assert recording.finish(passed=True, strict=True) == (True, [])
+    assert recording.finish(passed=True, strict=True) == Finished(recorded=True)
 
     replaying = CassetteSession(record=False, **options)
     replayed = await run(replaying)
-    assert replaying.finish(passed=True, strict=True) == (False, [])
+    assert replaying.finish(passed=True, strict=True) == Finished()
 
     assert replayed.output == live.output == 'It is sunny in Paris today.'
 

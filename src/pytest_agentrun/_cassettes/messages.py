@@ -16,6 +16,7 @@ __all__ = (
     'mismatch_message',
     'missing_message',
     'unused_message',
+    'unwritten_message',
 )
 
 
@@ -99,5 +100,16 @@ def unused_message(*, nodeid: str, path: str, unused: Sequence[str], recorded: i
             'The test now makes fewer requests than when it was recorded. Record the cassette again:',
             record_command(nodeid),
             'or let recorded requests go unused with @pytest.mark.agentrun(strict=False).',
+        ]
+    )
+
+
+def unwritten_message(*, nodeid: str, path: str, reason: str) -> str:
+    """The teardown failure for a recorded cassette that could not be written."""
+    return '\n'.join(
+        [
+            f'pytest-agentrun: the cassette {path} was not written: {reason}.',
+            'The previous cassette, if any, is untouched. Once that is fixed, record it again:',
+            record_command(nodeid),
         ]
     )

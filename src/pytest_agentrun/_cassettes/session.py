@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
@@ -10,14 +12,42 @@ import pytest
 from pydantic_ai.messages import ModelMessage
 from pydantic_ai.models import Model, ModelRequestParameters
 
-from pytest_agentrun._files import write_atomically
+from pytest_agentrun._files import UnsafeWriteError, write_atomically
 
 from .format import CassetteFormatError, Entry, dump_cassette, read_cassette
-from .messages import bad_file_message, exhausted_message, mismatch_message, missing_message, unused_message
+from .messages import (
+    bad_file_message,
+    exhausted_message,
+    mismatch_message,
+    missing_message,
+    unused_message,
+    unwritten_message,
+)
 from .models import Recording, RecordingModel, ReplayModel
 from .summary import describe_summary, match_view, summarize_request
 
-__all__ = ('CassetteSession',)
+__all__ = ('CassetteSession', 'Finished')
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How a test's cassette ended: written or not (and why), and the problems to fail the test with."""
+
+    recorded: bool | None = None
+    """True: the cassette was written; False: a recording was not written; None: nothing to report."""
+    detail: str = ''
+    """Why a recording was not written (`the test failed`, `not written: <reason>`)."""
+    problems: list[str] = field(default_factory=list[str])
+    """The failures to report at the test's teardown."""
+
+
+def write_error_reason(error: OSError) -> str:
+    """Why a write failed, in words: the refusal's own reason, or the system's message and its errno name."""
+    if isinstance(error, UnsafeWriteError):
+        return error.reason
+    name = errno.errorcode.get(error.errno) if error.errno is not None else None
+    message = error.strerror or str(error)
+    return f'{message} ({name})' if name else message
 
 
 class CassetteSession:
@@ -97,29 +127,40 @@ class CassetteSession:
         chosen.used = True
         return chosen
 
-    def finish(self, *, passed: bool, strict: bool) -> tuple[bool, list[str]]:
-        """At the end of the test: write what was recorded, or check every recorded request was replayed.
-
-        Returns whether the cassette was written, and the problems to fail the test with.
-        """
+    def finish(self, *, passed: bool, strict: bool) -> Finished:
+        """At the end of the test: write what was recorded, or check every recorded request was replayed."""
         if self._recording is not None:
-            if not passed or not self._recording.runs:
-                return False, []
-            write_atomically(self.path, dump_cassette(self._recording.runs).encode())
-            return True, []
+            if not passed:
+                return Finished(recorded=False, detail='the test failed')
+            if not self._recording.runs:
+                return Finished()  # a passing test that made no request records nothing
+            try:
+                write_atomically(self.path, dump_cassette(self._recording.runs).encode())
+            except OSError as error:
+                reason = write_error_reason(error)
+                return Finished(
+                    recorded=False,
+                    detail=f'not written: {reason}',
+                    problems=[unwritten_message(nodeid=self.nodeid, path=self.display_path, reason=reason)],
+                )
+            return Finished(recorded=True)
         if not passed:
-            return False, []
+            return Finished()
         if self.failures:
-            return False, self.failures[:1]
+            return Finished(problems=self.failures[:1])
         if not strict or (self._entries is None and not self.path.is_file()):
-            return False, []
+            return Finished()
         try:
             entries = self._entries if self._entries is not None else read_cassette(self.path)
         except CassetteFormatError as error:
-            return False, [bad_file_message(nodeid=self.nodeid, path=self.display_path, problem=error.problem)]
+            return Finished(
+                problems=[bad_file_message(nodeid=self.nodeid, path=self.display_path, problem=error.problem)]
+            )
         unused = [f'{e.where} to {e.model!r}: {describe_summary(e.summary)}' for e in entries if not e.used]
         if unused:
-            return False, [
-                unused_message(nodeid=self.nodeid, path=self.display_path, unused=unused, recorded=len(entries))
-            ]
-        return False, []
+            return Finished(
+                problems=[
+                    unused_message(nodeid=self.nodeid, path=self.display_path, unused=unused, recorded=len(entries))
+                ]
+            )
+        return Finished()
