@@ -635,6 +635,218 @@ def test_a_failed_recording_leaves_the_previous_cassette(project: pytest.Pyteste
     assert list(path.parent.iterdir()) == [path]  # no temporary file left behind
 
 
+# --- recording only what is missing --------------------------------------------------------------------
+
+GREET = """
+import pytest
+
+from app import agent
+
+pytestmark = [pytest.mark.anyio, pytest.mark.agentrun(cassette=True)]
+
+
+async def test_a():
+    assert (await agent.run('Hello there')).output == 'You said: Hello there'
+"""
+
+GREET_MORE = (
+    GREET
+    + """
+    async with agent.run_stream('Hello again') as run:  # a new run in a recorded test
+        assert await run.get_output() == 'You said: Hello again'
+
+
+async def test_b():  # a new test
+    result = await agent.run('What is the weather in Paris?')
+    assert result.output == 'The forecast says: Sunny in Paris.'
+"""
+)
+
+
+def cassettes_of(project: pytest.Pytester) -> dict[str, tuple[bytes, int]]:
+    """Each cassette's bytes and inode (a rewrite replaces the file, so its inode changes)."""
+    folder = project.path / 'cassettes' / 'test_greet'
+    return {p.name: (p.read_bytes(), p.stat().st_ino) for p in sorted(folder.iterdir())}
+
+
+@needs_openai
+def test_record_missing_records_new_tests_and_runs_and_replays_the_rest(
+    pytester: pytest.Pytester, server: FakeOpenAI
+) -> None:
+    pytester.makepyfile(app=APP, test_greet=GREET)
+    pytester.makeconftest(HELLO_CONFTEST)
+    pytester.runpytest_inprocess('--agentrun-record').assert_outcomes(passed=1)
+    assert len(server.requests) == 1
+    [(first, _)] = cassettes_of(pytester).values()
+
+    # a new run in test_a and a new test: only their requests reach the model
+    pytester.makepyfile(test_greet=GREET_MORE)
+    result = pytester.runpytest_inprocess('--agentrun-record-missing')
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            '*- pytest-agentrun: cassettes recorded -*',
+            *exact(
+                'recorded cassettes/test_greet/test_a.json (1 new request, 1 replayed)',
+                'recorded cassettes/test_greet/test_b.json',
+            ),
+        ],
+        consecutive=True,
+    )
+    assert [r.body['messages'][-1]['content'] for r in server.requests[1:]] == [
+        'Hello again',
+        'What is the weather in Paris?',
+        'Sunny in Paris',
+    ]
+    missing = cassettes_of(pytester)
+    assert json.loads(missing['test_a.json'][0])['runs'][0] == json.loads(first)['runs'][0]
+
+    # the same bytes as recording everything again
+    pytester.runpytest_inprocess('--agentrun-record').assert_outcomes(passed=2)
+    assert len(server.requests) == 8
+    assert {name: data for name, (data, _) in cassettes_of(pytester).items()} == {
+        name: data for name, (data, _) in missing.items()
+    }
+
+    # nothing missing: no request, no file rewritten
+    recorded = cassettes_of(pytester)
+    result = pytester.runpytest_inprocess('--agentrun-record-missing')
+    result.assert_outcomes(passed=2)
+    assert 'cassettes recorded' not in result.stdout.str()
+    assert len(server.requests) == 8
+    assert cassettes_of(pytester) == recorded
+
+    # a changed prompt: its run is recorded, the one no longer made dropped, and the cassette replays cleanly
+    pytester.makepyfile(test_greet=GREET_MORE.replace('Paris', 'Rome'))
+    result = pytester.runpytest_inprocess('--agentrun-record-missing')
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            '*- pytest-agentrun: cassettes recorded -*',
+            *exact('recorded cassettes/test_greet/test_b.json (2 new requests, 2 no longer made and dropped)'),
+        ],
+        consecutive=True,
+    )
+    assert len(server.requests) == 10
+    assert cassettes_of(pytester)['test_a.json'] == recorded['test_a.json']
+    server.stop()
+    pytester.runpytest_inprocess().assert_outcomes(passed=2)
+
+
+def test_record_and_record_missing_together_are_refused(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_inprocess('--agentrun-record', '--agentrun-record-missing')
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        exact(
+            'ERROR: --agentrun-record records every cassette again and --agentrun-record-missing only the requests '
+            'a cassette cannot answer: give one of them.'
+        )
+    )
+
+
+# --- concurrent runs ----------------------------------------------------------------------------------
+
+CONCURRENT = """
+import asyncio
+
+import pytest
+
+from app import agent
+
+
+@pytest.mark.anyio
+@pytest.mark.agentrun(cassette=True)
+async def test_concurrent():
+    paris, rome = await asyncio.gather(
+        agent.run('What is the weather in Paris?'), agent.run('What is the weather in Rome?')
+    )
+    assert paris.output == 'The forecast says: Sunny in Paris.'
+    assert rome.output == 'The forecast says: Sunny in Rome.'
+"""
+
+
+@needs_openai
+def test_concurrent_runs_record_in_a_stable_order_and_replay_in_any(
+    pytester: pytest.Pytester, server: FakeOpenAI
+) -> None:
+    pytester.makepyfile(app=APP, test_concurrent=CONCURRENT)
+    pytester.makeconftest(HELLO_CONFTEST)
+    cassette = pytester.path / 'cassettes' / 'test_concurrent' / 'test_concurrent.json'
+    recordings = []
+    for slow in ('Paris', 'Rome'):  # the other run's answers come first
+        server.delays = {slow: 0.2}
+        pytester.runpytest_inprocess('--agentrun-record').assert_outcomes(passed=1)
+        recordings.append(cassette.read_bytes())
+    assert recordings[0] == recordings[1]
+    runs = json.loads(recordings[0])['runs']
+    assert [run['requests'][0]['request']['parts'][0]['content'] for run in runs] == [
+        'What is the weather in Paris?',  # the order the runs started in
+        'What is the weather in Rome?',
+    ]
+    assert [run['requests'][0]['response']['parts'][0]['tool_call_id'] for run in runs] == ['call_1', 'call_2']
+
+    server.stop()
+    swapped = CONCURRENT.replace(
+        "agent.run('What is the weather in Paris?'), agent.run('What is the weather in Rome?')",
+        "agent.run('What is the weather in Rome?'), agent.run('What is the weather in Paris?')",
+    ).replace('paris, rome =', 'rome, paris =')
+    pytester.makepyfile(test_concurrent=swapped)
+    pytester.runpytest_inprocess().assert_outcomes(passed=1)
+
+
+def test_each_run_replays_its_own_recorded_run(hello: pytest.Pytester) -> None:
+    """Concurrent runs whose later requests are alike still get their own run's answers, whichever asks first."""
+    hello.makepyfile(
+        test_hello="""
+        import asyncio
+
+        import pytest
+        from pydantic_ai import Agent
+
+        agent = Agent('openai:gpt-5.2', instructions='Be brief.')
+
+
+        @agent.tool_plain
+        def get_weather(city: str) -> str:
+            return f'Sunny in {city}'
+
+
+        @pytest.mark.anyio
+        @pytest.mark.agentrun(cassette=True)
+        async def test_hello():
+            second, first = await asyncio.gather(agent.run('And Paris again?'), agent.run('Paris, please'))
+            assert first.output == 'The first answer.'
+            assert second.output == 'The second answer.'
+        """
+    )
+
+    def run(prompt: str, answer: str) -> dict[str, object]:
+        call = {'kind': 'tool-call', 'tool_name': 'get_weather', 'args': {'city': 'Paris'}, 'tool_call_id': 'c'}
+        returned = [{'kind': 'tool-return', 'tool': 'get_weather', 'content': 'Sunny in Paris'}]
+        return {
+            'model': 'openai:gpt-5.2',
+            'requests': [
+                {
+                    'request': {**hello_request(prompt), 'tools': ['get_weather']},
+                    'response': {'parts': [call]},
+                },
+                {
+                    'request': {**hello_request(), 'history': 2, 'parts': returned, 'tools': ['get_weather']},
+                    'response': {'parts': [{'kind': 'text', 'content': answer}]},
+                },
+            ],
+        }
+
+    from pytest_agentrun._cassettes.format import dump_cassette
+
+    path = hello.path / HELLO_CASSETTE
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        dump_cassette([run('Paris, please', 'The first answer.'), run('And Paris again?', 'The second answer.')])
+    )
+    hello.runpytest_inprocess().assert_outcomes(passed=1)
+
+
 # --- cassettes that cannot be written ---------------------------------------------------------------------
 
 FAILING_WRITES = """
@@ -802,23 +1014,28 @@ async def test_thinking_usage_and_finish_reason_replay_exactly(tmp_path: Path, s
 
     assert replayed.output == live.output == 'It is sunny in Paris today.'
 
+    def placeholder(value: object) -> object:
+        """What replays in place of a recorded value: the signature as the cassette keeps it."""
+        return repr(value).replace("'sig-1'", "'signature_1'")
+
     def model_events(run: RecordedRun[str]) -> list[object]:
-        return [e for e in run.events if e.event_kind in ('part_start', 'part_delta', 'part_end')]
+        return [placeholder(e) for e in run.events if e.event_kind in ('part_start', 'part_delta', 'part_end')]
 
     assert model_events(replayed) == model_events(live)  # every part start, delta and end, in the same pieces
     assert len(model_events(live)) >= (9 if stream else 0)
     responses = [
-        (m.parts, m.usage, m.model_name, getattr(m, 'finish_reason', None))
+        placeholder((m.parts, m.usage, m.model_name, getattr(m, 'finish_reason', None)))
         for m in live.new_messages
         if m.kind == 'response'
     ]
     assert [
-        (m.parts, m.usage, m.model_name, getattr(m, 'finish_reason', None))
+        placeholder((m.parts, m.usage, m.model_name, getattr(m, 'finish_reason', None)))
         for m in replayed.new_messages
         if m.kind == 'response'
     ] == responses
-    assert responses[1][1].cache_read_tokens == 100
+    assert [m for m in live.new_messages if m.kind == 'response'][1].usage.cache_read_tokens == 100
     text = path.read_text()
-    assert '"signature": "sig-1"' in text
+    assert '"signature": "signature_1"' in text  # the signature is kept as a placeholder, numbered
+    assert 'sig-1' not in text
     if stream:
         assert '{"part": 1, "text": "It is "}' in text

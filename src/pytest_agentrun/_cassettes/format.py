@@ -38,7 +38,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -63,7 +63,7 @@ from pytest_agentrun import _compat
 
 __all__ = (
     'FORMAT_VERSION',
-    'CallIds',
+    'PLACEHOLDER_SIGNATURE',
     'CassetteFormatError',
     'Chunk',
     'Entry',
@@ -73,7 +73,9 @@ __all__ = (
     'encode_event',
     'encode_response',
     'file_stem',
+    'map_entry',
     'read_cassette',
+    'replayed',
 )
 
 FORMAT_VERSION = 1
@@ -149,22 +151,80 @@ def _dump_lines(values: Any, indent: str) -> str:
 
 
 def dump_cassette(runs: Sequence[Mapping[str, Any]]) -> str:
-    """The text of a cassette holding `runs`: the same runs always give the same bytes."""
-    return _dump({'runs': list(runs), 'version': FORMAT_VERSION}, '', False) + '\n'
+    """The text of a cassette holding `runs`: the same runs always give the same bytes.
+
+    Tool-call ids become `call_1`, `call_2`, ... and thinking signatures `signature_1`, ... in the order they
+    appear in the file, whatever the provider sent: the same conversation gives the same file.
+    """
+    ids, signatures = _Numbering('call_'), _Numbering('signature_')
+    numbered = [{**run, 'requests': [map_entry(entry, ids, signatures) for entry in run['requests']]} for run in runs]
+    return _dump({'runs': numbered, 'version': FORMAT_VERSION}, '', False) + '\n'
 
 
-class CallIds:
-    """Replaces the provider's tool-call ids by `call_1`, `call_2`, ... in order of appearance."""
+PLACEHOLDER_SIGNATURE = re.compile(r'signature_[0-9]+')
+"""A thinking signature as a cassette keeps it: the provider's own, random per response, is not kept."""
 
-    def __init__(self) -> None:
+_REPLAYED = '\x00replayed:'
+"""Marks the ids and signatures of a request replayed from a cassette while a new cassette is built: they are
+numbered apart from those a provider sends, which could be spelled alike (`call_1`)."""
+
+
+class _Numbering:
+    """`<prefix>1`, `<prefix>2`, ... for the values given, in the order they are first given."""
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
         self._map: dict[str, str] = {}
 
-    def __call__(self, raw: str | None) -> str | None:
-        if raw is None:
-            return None
+    def __call__(self, raw: str) -> str:
         if raw not in self._map:
-            self._map[raw] = f'call_{len(self._map) + 1}'
+            self._map[raw] = f'{self._prefix}{len(self._map) + 1}'
         return self._map[raw]
+
+
+def replayed(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A request read from a cassette, to go into a new one: its ids and signatures kept apart from new ones."""
+    return map_entry(entry, _REPLAYED.__add__, _REPLAYED.__add__)
+
+
+def map_entry(entry: Mapping[str, Any], ids: Callable[[str], str], signatures: Callable[[str], str]) -> dict[str, Any]:
+    """A copy of a cassette's request with its tool-call ids and (non-empty) thinking signatures mapped."""
+
+    def part(data: Mapping[str, Any]) -> dict[str, Any]:
+        mapped = dict(data)
+        if isinstance(mapped.get('tool_call_id'), str):
+            mapped['tool_call_id'] = ids(mapped['tool_call_id'])
+        if mapped.get('kind') == 'thinking' and isinstance(mapped.get('signature'), str) and mapped['signature']:
+            mapped['signature'] = signatures(mapped['signature'])
+        inner = mapped.get('data')
+        if isinstance(inner, dict) and isinstance(inner.get('tool_call_id'), str):  # pyright: ignore[reportUnknownMemberType]
+            mapped['data'] = {**cast('dict[str, Any]', inner), 'tool_call_id': ids(cast(str, inner['tool_call_id']))}
+        return mapped
+
+    def chunk(data: Mapping[str, Any]) -> dict[str, Any]:
+        mapped = dict(data)
+        if isinstance(mapped.get('tool_call_id'), str):
+            mapped['tool_call_id'] = ids(mapped['tool_call_id'])
+        if isinstance(mapped.get('signature'), str) and mapped['signature']:
+            mapped['signature'] = signatures(mapped['signature'])
+        if isinstance(mapped.get('whole'), dict):
+            mapped['whole'] = part(mapped['whole'])
+        return mapped
+
+    copy = dict(entry)
+    response = entry.get('response')
+    if isinstance(response, dict) and isinstance(response.get('parts'), list):  # pyright: ignore[reportUnknownMemberType]
+        parts = cast('list[Any]', response['parts'])
+        copy['response'] = {
+            **response,
+            'parts': [part(cast('dict[str, Any]', p)) if isinstance(p, dict) else p for p in parts],
+        }
+    stream = entry.get('stream')
+    if isinstance(stream, list):
+        copy['stream'] = [
+            chunk(cast('dict[str, Any]', c)) if isinstance(c, dict) else c for c in cast('list[Any]', stream)
+        ]
+    return copy
 
 
 @functools.cache
@@ -172,7 +232,7 @@ def _part_adapter() -> pydantic.TypeAdapter[Any]:
     return pydantic.TypeAdapter(ModelResponsePart)
 
 
-def _encode_part(part: ModelResponsePart, ids: CallIds) -> dict[str, Any]:
+def _encode_part(part: ModelResponsePart) -> dict[str, Any]:
     if isinstance(part, TextPart):
         return {'kind': 'text', 'content': part.content}
     if isinstance(part, ThinkingPart):
@@ -185,14 +245,12 @@ def _encode_part(part: ModelResponsePart, ids: CallIds) -> dict[str, Any]:
             'kind': 'tool-call',
             'tool_name': part.tool_name,
             'args': part.args if part.args is not None else {},
-            'tool_call_id': ids(part.tool_call_id),
+            'tool_call_id': part.tool_call_id,
         }
     # Parts with no delta form (native tool calls and returns, files): pydantic-ai's own schema, minus ids.
     dumped = cast('dict[str, Any]', _part_adapter().dump_python(part, mode='json'))
     dumped.pop('id', None)
     dumped.pop('timestamp', None)
-    if isinstance(dumped.get('tool_call_id'), str):
-        dumped['tool_call_id'] = ids(dumped['tool_call_id'])
     return {'kind': part.part_kind, 'data': dumped}
 
 
@@ -208,9 +266,12 @@ def _encode_usage(usage: RequestUsage) -> dict[str, Any]:
     return data
 
 
-def encode_response(response: ModelResponse, ids: CallIds) -> dict[str, Any]:
-    """A response as the cassette keeps it: parts, usage, finish reason and model name; no time or ids."""
-    data: dict[str, Any] = {'parts': [_encode_part(p, ids) for p in response.parts]}
+def encode_response(response: ModelResponse) -> dict[str, Any]:
+    """A response as the cassette keeps it: parts, usage, finish reason and model name; no time or response id.
+
+    Tool-call ids and signatures are the provider's until `dump_cassette` numbers them.
+    """
+    data: dict[str, Any] = {'parts': [_encode_part(p) for p in response.parts]}
     if response.model_name:
         data['model_name'] = response.model_name
     for name in ('provider_name', 'finish_reason'):
@@ -223,7 +284,7 @@ def encode_response(response: ModelResponse, ids: CallIds) -> dict[str, Any]:
     return data
 
 
-def encode_event(event: ModelResponseStreamEvent, ids: CallIds) -> Chunk | None:
+def encode_event(event: ModelResponseStreamEvent) -> Chunk | None:
     """A stream event as a cassette delta; `None` for events the stream makes up itself (part ends)."""
     if isinstance(event, PartStartEvent):
         part = event.part
@@ -235,11 +296,11 @@ def encode_event(event: ModelResponseStreamEvent, ids: CallIds) -> Chunk | None:
                 chunk['signature'] = part.signature
             return chunk
         if type(part) is ToolCallPart:
-            chunk = {'part': event.index, 'tool_name': part.tool_name, 'tool_call_id': ids(part.tool_call_id)}
+            chunk = {'part': event.index, 'tool_name': part.tool_name, 'tool_call_id': part.tool_call_id}
             if part.args is not None:
                 chunk['args'] = part.args
             return chunk
-        return {'part': event.index, 'whole': _encode_part(part, ids)}
+        return {'part': event.index, 'whole': _encode_part(part)}
     if isinstance(event, PartDeltaEvent):
         delta = event.delta
         chunk = {'part': event.index}
@@ -254,7 +315,7 @@ def encode_event(event: ModelResponseStreamEvent, ids: CallIds) -> Chunk | None:
             for key, value in (
                 ('tool_name', delta.tool_name_delta),
                 ('args', delta.args_delta),
-                ('tool_call_id', ids(delta.tool_call_id)),
+                ('tool_call_id', delta.tool_call_id),
             ):
                 if value is not None:
                     chunk[key] = value
@@ -281,6 +342,8 @@ class Entry:
     """The recorded answer."""
     chunks: list[Chunk]
     """The stream deltas: as recorded, or each part in one piece for a request recorded without streaming."""
+    raw: dict[str, Any]
+    """The request as the file holds it, to be written again (recording only what is missing)."""
     used: bool = False
     """Whether a replayed request took it."""
 
@@ -683,6 +746,7 @@ def _entries(runs: list[dict[str, Any]], path: Path) -> list[Entry]:
                     summary=entry['request'],
                     response=response,
                     chunks=stream if stream is not None else _chunks_of(response, entry['response']),
+                    raw=entry,
                 )
             )
     return entries

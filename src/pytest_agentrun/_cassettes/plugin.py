@@ -76,7 +76,7 @@ class CassettePlugin:
         try:
             yield
         except BaseException:
-            if session.recording:
+            if session.mode == 'record' or session.tape.fresh:
                 written.append((session.display_path, False, 'the test failed'))
             raise
         finished = session.finish(passed=passed(item), strict=options_for(item).strict)
