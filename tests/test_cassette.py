@@ -20,6 +20,12 @@ needs_openai = pytest.mark.skipif(
     importlib.util.find_spec('openai') is None, reason='recording needs the openai SDK (pip install -e ".[dev]")'
 )
 
+if importlib.util.find_spec('openai') is not None:
+    # imported here, once: a pytester run drops the modules it imported, and the SDK costs seconds to import again
+    import openai  # noqa: F401
+    import pydantic_ai.models.openai
+    import pydantic_ai.providers.openai  # noqa: F401
+
 
 def chat_model() -> str:
     """The model string of pydantic-ai's `OpenAIChatModel` (chat completions, as the local server speaks).

@@ -25,11 +25,15 @@ The format (version 1), as JSON with sorted keys, two-space indents and a final 
 }
 ```
 
-A run is one agent run against one model, in the order they happened. `request` summarises what was asked
+A run is one agent run against one model, in the order the runs started. `request` summarises what was asked
 (the parts of the latest request, how many messages came before it, the instructions and the tools offered)
 and is what a replayed request is compared with; `response` is the answer; `stream` (streamed requests
 only) is every delta as it came, one per line. Nothing in it depends on the clock, the network or the
-provider's random ids: tool-call ids become `call_1`, `call_2`, ... in order of appearance.
+provider's random values: tool-call ids become `call_1`, `call_2`, ... and thinking signatures (OpenAI's
+encrypted reasoning among them) `signature_1`, ... in order of appearance, numbered when the file is written.
+
+Reading is strict: a key given twice, a key or a finish reason the format does not have, nesting deeper than
+`MAX_DEPTH` and numbers Python cannot hold as written are errors, like a value of the wrong type.
 """
 
 from __future__ import annotations
