@@ -722,8 +722,9 @@ def test_record_missing_records_new_tests_and_runs_and_replays_the_rest(
     assert len(server.requests) == 8
     assert cassettes_of(pytester) == recorded
 
-    # a changed prompt: its run is recorded, the one no longer made dropped, and the cassette replays cleanly
-    pytester.makepyfile(test_greet=GREET_MORE.replace('Paris', 'Rome'))
+    # a changed prompt: its run is recorded from there on (the later request asks the same as before, but after
+    # another conversation), the run no longer made is dropped, and the cassette replays cleanly
+    pytester.makepyfile(test_greet=GREET_MORE.replace('What is the weather in Paris?', 'Tell me the weather in Paris'))
     result = pytester.runpytest_inprocess('--agentrun-record-missing')
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(

@@ -85,6 +85,9 @@ class CassetteSession:
         self._counts: dict[str, int] = {}
         self._bound: dict[tuple[object, str], int] = {}
         """Which recorded run each agent run replays, per model: its later requests are answered from it first."""
+        self._diverged: set[tuple[object, str]] = set()
+        """The agent runs (per model) recorded from the real model from some request on, recording what is
+        missing: their later requests follow another conversation than any recorded, so they are recorded too."""
 
     def model_for(self, name: str, real: Callable[[], Model], prepared: bool = False) -> Model:
         """The model answering for `name` now: the real one, recorded; or the cassette.
@@ -127,9 +130,14 @@ class CassetteSession:
         summary = summarize_request(messages, parameters)
         pending = [e for e in entries if e.model == name and not e.used]
         running = run_key()
-        found, expected = self._choose(name, running[0] if running else None, pending, summary)
+        live = running[0] if running else None
+        if (live, name) in self._diverged:
+            return None
+        found, expected = self._choose(name, live, pending, summary)
         if found is None:
             if self.mode == 'missing':
+                if live is not None:
+                    self._diverged.add((live, name))
                 return None
             if expected is None:
                 recorded = sum(1 for e in entries if e.model == name)
@@ -161,7 +169,8 @@ class CassetteSession:
 
         An agent run replays one recorded run: its first request binds it to the recorded run that answers it,
         and its later requests are answered from that run first, whatever other runs ask meanwhile. Failing
-        that (and for requests outside agent runs), the first pending request that matches answers.
+        that (and for requests outside agent runs), the first pending request that matches answers; except when
+        recording what is missing, where a run that leaves its recorded run is recorded from there on.
         """
         bound = self._bound.get((live, name)) if live is not None else None
         if bound is not None:
@@ -174,7 +183,9 @@ class CassetteSession:
         def matches(entry: Entry) -> bool:
             return match_view(entry.summary, self.match_on) == wanted
 
-        found = next((e for e in preferred if matches(e)), None) or next((e for e in pending if matches(e)), None)
+        found = next((e for e in preferred if matches(e)), None)
+        if found is None and (self.mode != 'missing' or live is None):
+            found = next((e for e in pending if matches(e)), None)
         if found is not None and live is not None and bound is None:
             self._bound[(live, name)] = found.run
         expected = preferred[0] if preferred else pending[0] if pending else None
