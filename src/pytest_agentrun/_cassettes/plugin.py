@@ -41,7 +41,8 @@ class CassettePlugin:
         self.written: list[tuple[str, bool, str]] = []
         """Each cassette a test wrote (or failed to write), as `(path shown, written, detail)`, from every worker.
 
-        The detail says why a cassette was not written."""
+        The detail says why a cassette was not written, or what changed in one written when recording only what is
+        missing."""
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         """Give a test with a cassette its session, answering for every model the test does not script."""

@@ -36,7 +36,8 @@ class Finished:
     recorded: bool | None = None
     """True: the cassette was written; False: a recording was not written; None: nothing to report."""
     detail: str = ''
-    """Why a recording was not written (`the test failed`, `not written: <reason>`)."""
+    """Why a recording was not written (`the test failed`, `not written: <reason>`), or what changed in a
+    cassette written when recording only what is missing (`1 new request, 2 replayed`)."""
     problems: list[str] = field(default_factory=list[str])
     """The failures to report at the test's teardown."""
 
