@@ -13,6 +13,7 @@ import copy
 import dataclasses
 import inspect
 import re
+import typing
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 
@@ -24,6 +25,7 @@ from pydantic_ai.settings import ModelSettings
 
 __all__ = (
     'FILE_PART',
+    'FINISH_REASONS',
     'HAS_FINISH_REASON',
     'NATIVE_CALL_PART',
     'NATIVE_RETURN_PART',
@@ -64,6 +66,16 @@ def _field_names(cls: type) -> frozenset[str]:
 
 HAS_FINISH_REASON: bool = 'finish_reason' in _field_names(_messages.ModelResponse)
 """`ModelResponse.finish_reason` exists (from 1.1; not in 1.0)."""
+
+
+def _finish_reasons() -> tuple[str, ...]:
+    alias: Any = getattr(_messages, 'FinishReason', None)
+    values = typing.get_args(getattr(alias, '__value__', alias)) if alias is not None else ()
+    return tuple(v for v in values if isinstance(v, str)) or ('stop', 'length', 'content_filter', 'tool_call', 'error')
+
+
+FINISH_REASONS: tuple[str, ...] = _finish_reasons()
+"""The finish reasons a response can give: the installed release's `FinishReason`, or 1.1's where it has none."""
 
 
 RESPONSE_FIELDS: frozenset[str] = _field_names(_messages.ModelResponse)

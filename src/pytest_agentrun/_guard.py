@@ -54,8 +54,9 @@ __all__ = (
 Resolver = Callable[[str, Any], 'Model | None']
 """Given a model name such as `'openai:gpt-5.2'` and the agent asking (or None), the scripted model answering."""
 
-CassetteHandler = Callable[[str, Callable[[], 'Model']], 'Model']
-"""Given a model name and a builder of the real model, the model answering from (or recording into) a cassette."""
+CassetteHandler = Callable[[str, Callable[[], 'Model'], bool], 'Model']
+"""Given a model name, a builder of the real model and whether the messages are prepared for it already (a model
+object's own request), the model answering from (or recording into) a cassette."""
 
 
 class Guard:
@@ -85,8 +86,10 @@ class Guard:
 
     # --- the decision --------------------------------------------------------------------------------
 
-    def answering(self, name: str, real: Callable[[], Model]) -> Model:
+    def answering(self, name: str, real: Callable[[], Model], *, prepared: bool = False) -> Model:
         """The model answering a request to the model `name` now; `real` builds the real one.
+
+        `prepared`: the request's messages were prepared for the real model already (its own `request` asks).
 
         Raises:
             RealRequestBlockedError: nothing scripts or replays the model, and real requests are blocked.
@@ -102,7 +105,7 @@ class Guard:
             if scripted is not None:
                 return scripted
         if self._cassette is not None:
-            return self._cassette(name, real)
+            return self._cassette(name, real, prepared)
         if self._real_requests:
             return real()
         error = RealRequestBlockedError(blocked_message(name, self.test))
@@ -243,7 +246,7 @@ def _redirect(model: Model) -> Model | None:
     guard = current()
     if guard is None or is_unguarded():
         return None
-    answering = guard.answering(_intercept.model_id(model), lambda: model)
+    answering = guard.answering(_intercept.model_id(model), lambda: model, prepared=True)
     return None if answering is model else answering
 
 

@@ -10,7 +10,8 @@ start-up never imports pydantic-ai itself), or at once if it already is:
   pydantic-ai's `check_allow_model_requests`, including subclasses defined later): a model object
   (`OpenAIChatModel('gpt-5', provider=...)`) asks the guard too, known by its `system:model_name`.
 - `Agent.iter`, through which every run goes: while an agent runs, `current_agent()` is that agent, so a
-  script can answer one agent among several that share a model.
+  script can answer one agent among several that share a model, and `current_run()` that run, so a cassette
+  keeps concurrent runs apart.
 
 This module only knows how to patch pydantic-ai and how to undo it: `install()` and `uninstall()` nest (a
 pytester session inside a test installs again), and the last `uninstall()` restores exactly what was patched.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import functools
 import importlib.abc
 import importlib.machinery
+import itertools
 import sys
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -32,9 +34,11 @@ from typing import Any
 __all__ = (
     'allow_real_models',
     'current_agent',
+    'current_run',
     'install',
     'installed',
     'model_id',
+    'next_order',
     'sends_real_requests',
     'uninstall',
 )
@@ -70,30 +74,48 @@ def model_id(model: Any) -> str:
 
 # --- the agent running now -----------------------------------------------------------------------------
 
-_agents: ContextVar[tuple[Any, ...]] = ContextVar('agentrun_agents', default=())
+_runs: ContextVar[tuple[_Running, ...]] = ContextVar('agentrun_runs', default=())
+_order = itertools.count()
 
 
 def current_agent() -> Any:
     """The agent whose run makes the current request (the innermost running), or None."""
-    agents = _agents.get()
-    return agents[-1] if agents else None
+    runs = _runs.get()
+    return runs[-1].agent if runs else None
+
+
+def current_run() -> tuple[object, int] | None:
+    """The agent run making the current request (the innermost), and when it started; None outside runs.
+
+    The first is the run's identity; the second counts runs in the order they started, as `next_order()` does.
+    """
+    runs = _runs.get()
+    return (runs[-1], runs[-1].order) if runs else None
+
+
+def next_order() -> int:
+    """A number larger than those of every run started so far, smaller than those of runs still to start."""
+    return next(_order)
 
 
 class _Running:
     """`agent.iter(...)`, with the agent known as running while the block runs."""
 
     def __init__(self, agent: Any, inner: Any) -> None:
-        self._agent = agent
+        self.agent = agent
+        self.order = -1
+        """When the run started, counted by `next_order()`."""
         self._inner = inner
-        self._outer: tuple[Any, ...] = ()
+        self._outer: tuple[_Running, ...] = ()
 
     async def __aenter__(self) -> Any:
-        self._outer = _agents.get()
-        _agents.set((*self._outer, self._agent))
+        self.order = next_order()
+        self._outer = _runs.get()
+        _runs.set((*self._outer, self))
         try:
             return await self._inner.__aenter__()
         except BaseException:
-            _agents.set(self._outer)
+            _runs.set(self._outer)
             raise
 
     async def __aexit__(
@@ -102,7 +124,7 @@ class _Running:
         try:
             return await self._inner.__aexit__(kind, error, traceback)
         finally:
-            _agents.set(self._outer)
+            _runs.set(self._outer)
 
 
 def _patch_agent(module: ModuleType) -> None:

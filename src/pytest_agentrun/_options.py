@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import pytest
 
@@ -22,6 +22,7 @@ __all__ = (
     'DocsSettings',
     'Options',
     'add_options',
+    'check_record_flags',
     'docs_settings',
     'options_for',
 )
@@ -53,15 +54,16 @@ class Options:
     """Fail the test at teardown for scripted turns (and recorded requests) never used."""
     cassette: bool | str = False
     """Replay models with no script from the test's cassette: `True`, or the cassette's file stem."""
-    record: bool = False
-    """Record the cassette against the real models (set by the marker or `--agentrun-record`)."""
+    record: bool | Literal['missing'] = False
+    """Record the cassette against the real models (the marker or `--agentrun-record`), or only the requests it
+    cannot answer (`'missing'`: `--agentrun-record-missing`)."""
     match_on: tuple[str, ...] = MATCH_ASPECTS
     """What a replayed request is compared on with the recorded one; `()` replays in order."""
 
     @property
     def uses_cassette(self) -> bool:
         """Whether the test records or replays a cassette."""
-        return bool(self.cassette) or self.record
+        return bool(self.cassette) or bool(self.record)
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -85,6 +87,13 @@ def add_options(parser: pytest.Parser) -> None:
         default=False,
         help='record the cassettes of tests that have one (@pytest.mark.agentrun(cassette=True)) against the '
         'real models: makes real, possibly paid, requests',
+    )
+    group.addoption(
+        '--agentrun-record-missing',
+        action='store_true',
+        default=False,
+        help='replay the cassettes of tests that have one, and record against the real models only the requests '
+        'a cassette cannot answer (new tests, new runs): makes real, possibly paid, requests for those',
     )
     parser.addini(
         'agentrun_cassettes',
@@ -219,9 +228,21 @@ def _read_options(item: pytest.Item) -> Options:
                 )
             chosen.setdefault(key, _checked_value(item, key, value))
     values.update(chosen)
-    if item.config.getoption('agentrun_record') and (values.get('cassette') or values.get('record')):
-        values['record'] = True
+    if values.get('cassette') or values.get('record'):
+        if item.config.getoption('agentrun_record'):
+            values['record'] = True
+        elif item.config.getoption('agentrun_record_missing') and not values.get('record'):
+            values['record'] = 'missing'
     return Options(**values)
+
+
+def check_record_flags(config: pytest.Config) -> None:
+    """Refuse `--agentrun-record` with `--agentrun-record-missing`: they ask for different recordings."""
+    if config.getoption('agentrun_record') and config.getoption('agentrun_record_missing'):
+        raise pytest.UsageError(
+            '--agentrun-record records every cassette again and --agentrun-record-missing only the requests a '
+            'cassette cannot answer: give one of them.'
+        )
 
 
 def _checked_value(item: pytest.Item, key: str, value: Any) -> Any:

@@ -53,6 +53,7 @@ def _start_guard(config: pytest.Config) -> ExitStack:
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker and the features' plugins."""
     config.addinivalue_line('markers', _options.MARKER_LINE)
+    _options.check_record_flags(config)
     if _guard.GUARD_KEY not in config.stash:  # the plugin was loaded after the initial conftests
         _start_guard(config)
     config.pluginmanager.register(PhaseReports(), 'agentrun-reports')

@@ -27,6 +27,7 @@ import re
 import secrets
 import string
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -159,6 +160,8 @@ class FakeServer:
         self.requests: list[Received] = []
         self.fail_after: int | None = None
         """Answer HTTP 500 to every request after this many (to crash a recording midway)."""
+        self.delays: dict[str, float] = {}
+        """Seconds to wait before answering a request whose latest user message holds the key (to reorder answers)."""
         self._server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
         self._server.daemon_threads = True
         # `stop` waits for the serving loop to look at its shutdown flag, which it does every poll interval
@@ -229,7 +232,9 @@ class FakeServer:
                 if server.fail_after is not None and len(server.requests) > server.fail_after:
                     self._send_json(500, server.error(500, 'the server fell over'))
                     return
-                answer = decide(server.read(body))
+                asked = server.read(body)
+                time.sleep(sum(delay for key, delay in server.delays.items() if key in asked.prompt))
+                answer = decide(asked)
                 if body.get('stream'):
                     self._send_events(server.stream(body, answer))
                 else:

@@ -25,19 +25,24 @@ The format (version 1), as JSON with sorted keys, two-space indents and a final 
 }
 ```
 
-A run is one agent run against one model, in the order they happened. `request` summarises what was asked
+A run is one agent run against one model, in the order the runs started. `request` summarises what was asked
 (the parts of the latest request, how many messages came before it, the instructions and the tools offered)
 and is what a replayed request is compared with; `response` is the answer; `stream` (streamed requests
 only) is every delta as it came, one per line. Nothing in it depends on the clock, the network or the
-provider's random ids: tool-call ids become `call_1`, `call_2`, ... in order of appearance.
+provider's random values: tool-call ids become `call_1`, `call_2`, ... and thinking signatures (OpenAI's
+encrypted reasoning among them) `signature_1`, ... in order of appearance, numbered when the file is written.
+
+Reading is strict: a key given twice, a key or a finish reason the format does not have, nesting deeper than
+`MAX_DEPTH` and numbers Python cannot hold as written are errors, like a value of the wrong type.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -62,7 +67,7 @@ from pytest_agentrun import _compat
 
 __all__ = (
     'FORMAT_VERSION',
-    'CallIds',
+    'PLACEHOLDER_SIGNATURE',
     'CassetteFormatError',
     'Chunk',
     'Entry',
@@ -72,7 +77,9 @@ __all__ = (
     'encode_event',
     'encode_response',
     'file_stem',
+    'map_entry',
     'read_cassette',
+    'replayed',
 )
 
 FORMAT_VERSION = 1
@@ -148,22 +155,80 @@ def _dump_lines(values: Any, indent: str) -> str:
 
 
 def dump_cassette(runs: Sequence[Mapping[str, Any]]) -> str:
-    """The text of a cassette holding `runs`: the same runs always give the same bytes."""
-    return _dump({'runs': list(runs), 'version': FORMAT_VERSION}, '', False) + '\n'
+    """The text of a cassette holding `runs`: the same runs always give the same bytes.
+
+    Tool-call ids become `call_1`, `call_2`, ... and thinking signatures `signature_1`, ... in the order they
+    appear in the file, whatever the provider sent: the same conversation gives the same file.
+    """
+    ids, signatures = _Numbering('call_'), _Numbering('signature_')
+    numbered = [{**run, 'requests': [map_entry(entry, ids, signatures) for entry in run['requests']]} for run in runs]
+    return _dump({'runs': numbered, 'version': FORMAT_VERSION}, '', False) + '\n'
 
 
-class CallIds:
-    """Replaces the provider's tool-call ids by `call_1`, `call_2`, ... in order of appearance."""
+PLACEHOLDER_SIGNATURE = re.compile(r'signature_[0-9]+')
+"""A thinking signature as a cassette keeps it: the provider's own, random per response, is not kept."""
 
-    def __init__(self) -> None:
+_REPLAYED = '\x00replayed:'
+"""Marks the ids and signatures of a request replayed from a cassette while a new cassette is built: they are
+numbered apart from those a provider sends, which could be spelled alike (`call_1`)."""
+
+
+class _Numbering:
+    """`<prefix>1`, `<prefix>2`, ... for the values given, in the order they are first given."""
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
         self._map: dict[str, str] = {}
 
-    def __call__(self, raw: str | None) -> str | None:
-        if raw is None:
-            return None
+    def __call__(self, raw: str) -> str:
         if raw not in self._map:
-            self._map[raw] = f'call_{len(self._map) + 1}'
+            self._map[raw] = f'{self._prefix}{len(self._map) + 1}'
         return self._map[raw]
+
+
+def replayed(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A request read from a cassette, to go into a new one: its ids and signatures kept apart from new ones."""
+    return map_entry(entry, _REPLAYED.__add__, _REPLAYED.__add__)
+
+
+def map_entry(entry: Mapping[str, Any], ids: Callable[[str], str], signatures: Callable[[str], str]) -> dict[str, Any]:
+    """A copy of a cassette's request with its tool-call ids and (non-empty) thinking signatures mapped."""
+
+    def part(data: Mapping[str, Any]) -> dict[str, Any]:
+        mapped = dict(data)
+        if isinstance(mapped.get('tool_call_id'), str):
+            mapped['tool_call_id'] = ids(mapped['tool_call_id'])
+        if mapped.get('kind') == 'thinking' and isinstance(mapped.get('signature'), str) and mapped['signature']:
+            mapped['signature'] = signatures(mapped['signature'])
+        inner = mapped.get('data')
+        if isinstance(inner, dict) and isinstance(inner.get('tool_call_id'), str):  # pyright: ignore[reportUnknownMemberType]
+            mapped['data'] = {**cast('dict[str, Any]', inner), 'tool_call_id': ids(cast(str, inner['tool_call_id']))}
+        return mapped
+
+    def chunk(data: Mapping[str, Any]) -> dict[str, Any]:
+        mapped = dict(data)
+        if isinstance(mapped.get('tool_call_id'), str):
+            mapped['tool_call_id'] = ids(mapped['tool_call_id'])
+        if isinstance(mapped.get('signature'), str) and mapped['signature']:
+            mapped['signature'] = signatures(mapped['signature'])
+        if isinstance(mapped.get('whole'), dict):
+            mapped['whole'] = part(mapped['whole'])
+        return mapped
+
+    copy = dict(entry)
+    response = entry.get('response')
+    if isinstance(response, dict) and isinstance(response.get('parts'), list):  # pyright: ignore[reportUnknownMemberType]
+        parts = cast('list[Any]', response['parts'])
+        copy['response'] = {
+            **response,
+            'parts': [part(cast('dict[str, Any]', p)) if isinstance(p, dict) else p for p in parts],
+        }
+    stream = entry.get('stream')
+    if isinstance(stream, list):
+        copy['stream'] = [
+            chunk(cast('dict[str, Any]', c)) if isinstance(c, dict) else c for c in cast('list[Any]', stream)
+        ]
+    return copy
 
 
 @functools.cache
@@ -171,7 +236,7 @@ def _part_adapter() -> pydantic.TypeAdapter[Any]:
     return pydantic.TypeAdapter(ModelResponsePart)
 
 
-def _encode_part(part: ModelResponsePart, ids: CallIds) -> dict[str, Any]:
+def _encode_part(part: ModelResponsePart) -> dict[str, Any]:
     if isinstance(part, TextPart):
         return {'kind': 'text', 'content': part.content}
     if isinstance(part, ThinkingPart):
@@ -184,14 +249,12 @@ def _encode_part(part: ModelResponsePart, ids: CallIds) -> dict[str, Any]:
             'kind': 'tool-call',
             'tool_name': part.tool_name,
             'args': part.args if part.args is not None else {},
-            'tool_call_id': ids(part.tool_call_id),
+            'tool_call_id': part.tool_call_id,
         }
     # Parts with no delta form (native tool calls and returns, files): pydantic-ai's own schema, minus ids.
     dumped = cast('dict[str, Any]', _part_adapter().dump_python(part, mode='json'))
     dumped.pop('id', None)
     dumped.pop('timestamp', None)
-    if isinstance(dumped.get('tool_call_id'), str):
-        dumped['tool_call_id'] = ids(dumped['tool_call_id'])
     return {'kind': part.part_kind, 'data': dumped}
 
 
@@ -207,9 +270,12 @@ def _encode_usage(usage: RequestUsage) -> dict[str, Any]:
     return data
 
 
-def encode_response(response: ModelResponse, ids: CallIds) -> dict[str, Any]:
-    """A response as the cassette keeps it: parts, usage, finish reason and model name; no time or ids."""
-    data: dict[str, Any] = {'parts': [_encode_part(p, ids) for p in response.parts]}
+def encode_response(response: ModelResponse) -> dict[str, Any]:
+    """A response as the cassette keeps it: parts, usage, finish reason and model name; no time or response id.
+
+    Tool-call ids and signatures are the provider's until `dump_cassette` numbers them.
+    """
+    data: dict[str, Any] = {'parts': [_encode_part(p) for p in response.parts]}
     if response.model_name:
         data['model_name'] = response.model_name
     for name in ('provider_name', 'finish_reason'):
@@ -222,7 +288,7 @@ def encode_response(response: ModelResponse, ids: CallIds) -> dict[str, Any]:
     return data
 
 
-def encode_event(event: ModelResponseStreamEvent, ids: CallIds) -> Chunk | None:
+def encode_event(event: ModelResponseStreamEvent) -> Chunk | None:
     """A stream event as a cassette delta; `None` for events the stream makes up itself (part ends)."""
     if isinstance(event, PartStartEvent):
         part = event.part
@@ -234,11 +300,11 @@ def encode_event(event: ModelResponseStreamEvent, ids: CallIds) -> Chunk | None:
                 chunk['signature'] = part.signature
             return chunk
         if type(part) is ToolCallPart:
-            chunk = {'part': event.index, 'tool_name': part.tool_name, 'tool_call_id': ids(part.tool_call_id)}
+            chunk = {'part': event.index, 'tool_name': part.tool_name, 'tool_call_id': part.tool_call_id}
             if part.args is not None:
                 chunk['args'] = part.args
             return chunk
-        return {'part': event.index, 'whole': _encode_part(part, ids)}
+        return {'part': event.index, 'whole': _encode_part(part)}
     if isinstance(event, PartDeltaEvent):
         delta = event.delta
         chunk = {'part': event.index}
@@ -253,7 +319,7 @@ def encode_event(event: ModelResponseStreamEvent, ids: CallIds) -> Chunk | None:
             for key, value in (
                 ('tool_name', delta.tool_name_delta),
                 ('args', delta.args_delta),
-                ('tool_call_id', ids(delta.tool_call_id)),
+                ('tool_call_id', delta.tool_call_id),
             ):
                 if value is not None:
                     chunk[key] = value
@@ -280,6 +346,8 @@ class Entry:
     """The recorded answer."""
     chunks: list[Chunk]
     """The stream deltas: as recorded, or each part in one piece for a request recorded without streaming."""
+    raw: dict[str, Any]
+    """The request as the file holds it, to be written again (recording only what is missing)."""
     used: bool = False
     """Whether a replayed request took it."""
 
@@ -305,17 +373,10 @@ def _runs(path: Path) -> list[dict[str, Any]]:
         raise CassetteFormatError(path, f'not UTF-8 text ({error.reason} at byte {error.start})') from None
     if not text.strip():
         raise CassetteFormatError(path, 'the file is empty')
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CassetteFormatError(
-            path,
-            f'not valid JSON: {error.msg} at line {error.lineno}, column {error.colno} '
-            '(is the file truncated, or was it edited by hand?)',
-        ) from None
-    if not isinstance(data, dict):
-        raise CassetteFormatError(path, f'expected a JSON object with "version" and "runs", got {_kind(data)}')
-    document = cast('dict[str, Any]', data)
+    document = _parse(text, path)
+    if not isinstance(document, dict):
+        raise CassetteFormatError(path, f'expected a JSON object with "version" and "runs", got {_kind(document)}')
+    document = cast('dict[str, Any]', document)
     version = document.get('version')
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise CassetteFormatError(path, f'"version" must be a positive integer, got {version!r}')
@@ -325,17 +386,22 @@ def _runs(path: Path) -> list[dict[str, Any]]:
             f'the cassette is in format version {version}, but this pytest-agentrun reads versions up to '
             f'{FORMAT_VERSION}; upgrade pytest-agentrun, or re-record the cassette',
         )
+    _known_keys(document, _TOP_KEYS, 'the top-level object', 'a cassette has "runs" and "version"', path)
     runs = _list(document.get('runs'), 'runs', path)
     for r, run in enumerate(runs):
         where = f'runs[{r}]'
         run = _dict(run, where, path)
+        _known_keys(run, _RUN_KEYS, where, 'a run has "model" and "requests"', path)
         if not isinstance(run.get('model'), str) or not run['model']:
             raise CassetteFormatError(path, f'{where}.model must be a model name, got {run.get("model")!r}')
         for q, entry in enumerate(_list(run.get('requests'), f'{where}.requests', path)):
             here = f'{where}.requests[{q}]'
             entry = _dict(entry, here, path)
-            _dict(entry.get('request'), f'{here}.request', path)
+            _known_keys(entry, _ENTRY_KEYS, here, 'a request has "request", "response" and maybe "stream"', path)
+            request = _dict(entry.get('request'), f'{here}.request', path)
+            _known_keys(request, _SUMMARY_KEYS, f'{here}.request', _describe(_SUMMARY_KEYS, 'a summary'), path)
             response = _dict(entry.get('response'), f'{here}.response', path)
+            _known_keys(response, _RESPONSE_KEYS, f'{here}.response', _RESPONSE_HAS, path)
             for p, part in enumerate(_list(response.get('parts'), f'{here}.response.parts', path)):
                 _dict(part, f'{here}.response.parts[{p}]', path)
             if 'stream' in entry:
@@ -347,6 +413,175 @@ def _runs(path: Path) -> list[dict[str, Any]]:
                             path, f'{here}.stream[{d}].part must be a part index (0, 1, ...), got {index!r}'
                         )
     return cast('list[dict[str, Any]]', runs)
+
+
+_TOP_KEYS = frozenset({'runs', 'version'})
+_RUN_KEYS = frozenset({'model', 'requests'})
+_ENTRY_KEYS = frozenset({'request', 'response', 'stream'})
+_SUMMARY_KEYS = frozenset({'history', 'instructions', 'output_tools', 'parts', 'tools'})
+_RESPONSE_KEYS = frozenset({'parts', 'finish_reason', 'model_name', 'provider_name', 'usage'})
+_RESPONSE_HAS = 'a response has "parts" and some of "finish_reason", "model_name", "provider_name" and "usage"'
+_PART_KEYS: dict[str, tuple[frozenset[str], str]] = {
+    'text': (frozenset({'kind', 'content'}), 'a text part has "kind" and "content"'),
+    'thinking': (
+        frozenset({'kind', 'content', 'signature'}),
+        'a thinking part has "kind", "content" and maybe "signature"',
+    ),
+    'tool-call': (
+        frozenset({'kind', 'tool_name', 'args', 'tool_call_id'}),
+        'a tool-call part has "kind", "tool_name", "args" and "tool_call_id"',
+    ),
+}
+_DELTA_KEYS = ('text', 'thinking', 'signature', 'tool_name', 'args', 'tool_call_id')
+_CHUNK_KEYS = frozenset({'part', 'whole', *_DELTA_KEYS})
+_DELTA_KINDS = (
+    frozenset({'text'}),
+    frozenset({'thinking', 'signature'}),
+    frozenset({'tool_name', 'args', 'tool_call_id'}),
+    frozenset({'whole'}),
+)
+_CHUNK_HAS = (
+    'a delta has "part" and some of "text", "thinking", "signature", "tool_name", "args" and "tool_call_id", or "whole"'
+)
+
+
+def _describe(keys: frozenset[str], what: str) -> str:
+    names = [f'"{k}"' for k in sorted(keys)]
+    return f'{what} has {", ".join(names[:-1])} and {names[-1]}'
+
+
+def _known_keys(data: Mapping[str, Any], known: frozenset[str], where: str, has: str, path: Path) -> None:
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise CassetteFormatError(path, f'{where} has an unknown key {json.dumps(unknown[0])}; {has}')
+
+
+# --- parsing: JSON as strict as the format ---------------------------------------------------------------
+
+MAX_DEPTH = 100
+"""How deeply a cassette may nest arrays and objects (it needs about 8 levels, tool arguments a few more)."""
+
+MAX_DIGITS = 4300
+"""The most digits a number in a cassette may have: Python's own default limit for reading an integer."""
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+"""A JSON string, or a bracket outside strings."""
+
+
+class _Duplicated(dict[str, Any]):
+    """A JSON object in which a key was given twice: the key is kept, to be reported with where it is."""
+
+    duplicate: str = ''
+
+
+@dataclass(frozen=True)
+class _BadNumber:
+    """A number the format refuses, kept as written to be reported with where it is."""
+
+    problem: str
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    marked = _Duplicated(result)
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            marked.duplicate = key
+            break
+        seen.add(key)
+    return marked
+
+
+def _integer(text: str) -> int | _BadNumber:
+    digits = len(text.lstrip('-'))
+    if digits <= MAX_DIGITS:
+        try:
+            return int(text)
+        except ValueError:  # the program lowered Python's limit (sys.set_int_max_str_digits)
+            pass
+    return _BadNumber(f'a number of {digits} digits; a cassette holds numbers of up to {MAX_DIGITS} digits')
+
+
+def _float(text: str) -> float | _BadNumber:
+    value = float(text)
+    if math.isfinite(value):
+        return value
+    return _BadNumber(f'{text}, too large for a number (it would be infinity)')
+
+
+def _constant(text: str) -> _BadNumber:
+    return _BadNumber(f'{text}, which is not JSON')
+
+
+def _parse(text: str, path: Path) -> Any:
+    """The JSON document `text`, refusing what the format does not hold, with where it is.
+
+    Duplicate keys, numbers Python cannot hold as they are (`NaN`, `1e999`, thousands of digits) and nesting
+    deeper than `MAX_DEPTH` (which would exhaust Python's recursion while parsing) are errors.
+    """
+    _check_depth(text, path)
+    try:
+        data = json.loads(
+            text, object_pairs_hook=_pairs, parse_int=_integer, parse_float=_float, parse_constant=_constant
+        )
+    except json.JSONDecodeError as error:
+        raise CassetteFormatError(
+            path,
+            f'not valid JSON: {error.msg} at line {error.lineno}, column {error.colno} '
+            '(is the file truncated, or was it edited by hand?)',
+        ) from None
+    except RecursionError:  # pragma: no cover - `_check_depth` refuses such files first
+        raise CassetteFormatError(path, 'nested too deeply to read (was it edited by hand?)') from None
+    _check_values(data, '', path)
+    return data
+
+
+def _check_depth(text: str, path: Path) -> None:
+    depth = 0
+    for token in _TOKENS.finditer(text):
+        bracket = token.group()
+        if bracket in '[{':
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count('\n', 0, token.start()) + 1
+                column = token.start() - (text.rfind('\n', 0, token.start()) + 1) + 1
+                raise CassetteFormatError(
+                    path,
+                    f'nested more than {MAX_DEPTH} levels deep at line {line}, column {column} '
+                    '(was it edited by hand?)',
+                )
+        elif bracket in ']}':
+            depth -= 1
+
+
+def _child(where: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f'{where}[{key}]'
+    name = key if key.isidentifier() else json.dumps(key, ensure_ascii=False)
+    if not key.isidentifier():
+        return f'{where}[{name}]'
+    return f'{where}.{name}' if where else name
+
+
+def _check_values(value: Any, where: str, path: Path) -> None:
+    """Refuse a duplicated key or a bad number anywhere in `value` (at most `MAX_DEPTH` deep)."""
+    if isinstance(value, _BadNumber):
+        raise CassetteFormatError(path, f'{where} is {value.problem}')
+    if isinstance(value, _Duplicated):
+        raise CassetteFormatError(
+            path,
+            f'{where or "the top-level object"} has the key {json.dumps(value.duplicate)} twice; '
+            'a key may appear once in an object',
+        )
+    if isinstance(value, dict):
+        for key, item in cast('dict[str, Any]', value).items():
+            _check_values(item, _child(where, key), path)
+    elif isinstance(value, list):
+        for index, item in enumerate(cast('list[Any]', value)):
+            _check_values(item, _child(where, index), path)
 
 
 def _kind(value: object) -> str:
@@ -384,8 +619,17 @@ def _field(
     return value
 
 
+def _no_unknown_keys(data: Mapping[str, Any], known: frozenset[str], where: str, has: str) -> None:
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise _EntryProblem(f'{where} has an unknown key {json.dumps(unknown[0])}; {has}')
+
+
 def decode_part(data: Mapping[str, Any], where: str) -> ModelResponsePart:
     kind = data.get('kind')
+    if isinstance(kind, str) and kind in _PART_KEYS:
+        known, has = _PART_KEYS[kind]
+        _no_unknown_keys(data, known, where, has)
     if kind == 'text':
         return TextPart(_field(data, 'content', str, where))
     if kind == 'thinking':
@@ -403,6 +647,7 @@ def decode_part(data: Mapping[str, Any], where: str) -> ModelResponsePart:
         raise _EntryProblem(
             f"{where}.kind must be 'text', 'tool-call', 'thinking' or another part kind with 'data', got {kind!r}"
         )
+    _no_unknown_keys(data, frozenset({'kind', 'data'}), where, f'a {kind} part has "kind" and "data"')
     try:
         return cast(ModelResponsePart, _part_adapter().validate_python(raw))
     except pydantic.ValidationError as error:
@@ -434,6 +679,9 @@ def decode_response(data: Mapping[str, Any], where: str) -> ModelResponse:
     extra: dict[str, Any] = {}
     for name in ('provider_name', 'finish_reason'):
         value = _field(data, name, str, where, optional=True)
+        if name == 'finish_reason' and value is not None and value not in _compat.FINISH_REASONS:
+            *others, last = (repr(reason) for reason in _compat.FINISH_REASONS)
+            raise _EntryProblem(f'{where}.finish_reason must be {", ".join(others)} or {last}, got {value!r}')
         if value is not None and name in _compat.RESPONSE_FIELDS:
             extra[name] = value
     return ModelResponse(
@@ -445,14 +693,20 @@ def decode_response(data: Mapping[str, Any], where: str) -> ModelResponse:
 
 
 def _check_chunk(chunk: Mapping[str, Any], where: str) -> None:
-    for key, types in (('text', str), ('thinking', str), ('signature', str), ('tool_name', str), ('tool_call_id', str)):
-        _field(chunk, key, types, where, optional=True)
-    _field(chunk, 'args', (str, dict), where, optional=True)
+    _no_unknown_keys(chunk, _CHUNK_KEYS, where, _CHUNK_HAS)
+    for key in _DELTA_KEYS:
+        _field(chunk, key, (str, dict) if key == 'args' else str, where, optional=True)
     whole = _field(chunk, 'whole', dict, where, optional=True)
     if whole is not None:
         decode_part(whole, f'{where}.whole')
-    if not set(chunk) - {'part'}:
+    kinds = [sorted(keys & set(chunk)) for keys in _DELTA_KINDS if keys & set(chunk)]
+    if not kinds:
         raise _EntryProblem(f'{where} holds no delta')
+    if len(kinds) > 1:
+        raise _EntryProblem(
+            f'{where} mixes {json.dumps(kinds[0][0])} and {json.dumps(kinds[1][0])}; a delta is text, thinking '
+            '(with or without a signature), pieces of a tool call, or a "whole" part'
+        )
 
 
 def _chunks_of(response: ModelResponse, data: Mapping[str, Any]) -> list[Chunk]:
@@ -496,6 +750,7 @@ def _entries(runs: list[dict[str, Any]], path: Path) -> list[Entry]:
                     summary=entry['request'],
                     response=response,
                     chunks=stream if stream is not None else _chunks_of(response, entry['response']),
+                    raw=entry,
                 )
             )
     return entries

@@ -16,6 +16,7 @@ __all__ = (
     'mismatch_message',
     'missing_message',
     'unused_message',
+    'unwritten_message',
 )
 
 
@@ -84,14 +85,31 @@ def exhausted_message(*, nodeid: str, path: str, name: str, number: int, recorde
     )
 
 
+UNUSED_SHOWN = 5
+"""How many unused requests a failure lists; the rest are counted."""
+
+
 def unused_message(*, nodeid: str, path: str, unused: Sequence[str], recorded: int) -> str:
-    """The teardown failure for recorded requests the test never made."""
+    """The teardown failure for recorded requests the test never made: the first few, and how many more."""
+    more = len(unused) - UNUSED_SHOWN if len(unused) > UNUSED_SHOWN + 1 else 0
     return '\n'.join(
         [
             f'pytest-agentrun: {len(unused)} of the {recorded} requests recorded in {path} were never replayed:',
-            *(f'  {u}' for u in unused),
+            *(f'  {u}' for u in unused[: len(unused) - more]),
+            *([f'  ... and {more} more'] if more else []),
             'The test now makes fewer requests than when it was recorded. Record the cassette again:',
             record_command(nodeid),
             'or let recorded requests go unused with @pytest.mark.agentrun(strict=False).',
+        ]
+    )
+
+
+def unwritten_message(*, nodeid: str, path: str, reason: str) -> str:
+    """The teardown failure for a recorded cassette that could not be written."""
+    return '\n'.join(
+        [
+            f'pytest-agentrun: the cassette {path} was not written: {reason}.',
+            'The previous cassette, if any, is untouched. Once that is fixed, record it again:',
+            record_command(nodeid),
         ]
     )

@@ -1,94 +1,155 @@
 """The models a cassette puts in place of a real one: recording it, or replaying what it answered.
 
 While recording, a model resolves to a `RecordingModel`: the real model, with every request summarised and
-every response and stream delta kept in a `Recording`. While replaying, it resolves to a `ReplayModel` that
-answers from the cassette through its `CassetteSession`, and never builds the real model.
+every response and stream delta kept on the test's `Tape`. While replaying, it resolves to a `ReplayModel` that
+answers from the cassette through its `CassetteSession`, and never builds the real model, unless the session
+records what is missing: then a request the cassette cannot answer goes to a `RecordingModel`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+import dataclasses
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ModelResponseStreamEvent
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    ModelResponseStreamEvent,
+    ThinkingPart,
+)
 from pydantic_ai.models import Model, ModelRequestParameters, StreamedResponse
 from pydantic_ai.settings import ModelSettings
 
-from pytest_agentrun import _compat
+from pytest_agentrun import _compat, _intercept
 from pytest_agentrun._guard import unguarded
 from pytest_agentrun._model import NamedModel, now_utc
 
-from .format import CallIds, Chunk, Entry, decode_part, encode_event, encode_response
+from .format import PLACEHOLDER_SIGNATURE, Chunk, Entry, decode_part, encode_event, encode_response
 from .summary import summarize_request
 
 if TYPE_CHECKING:
     from .session import CassetteSession
 
-__all__ = ('Recording', 'RecordingModel', 'ReplayModel', 'ReplayedStream')
+__all__ = ('RecordingModel', 'ReplayModel', 'ReplayedStream', 'Tape', 'TapeRun', 'run_key')
+
+
+# --- the cassette being built ---------------------------------------------------------------------------
+
+
+def run_key() -> tuple[object, int] | None:
+    """The agent run making the current request, and when it started (see `_intercept.current_run`)."""
+    return _intercept.current_run()
+
+
+@dataclass(eq=False)
+class TapeRun:
+    """One run of one model, as the new cassette will hold it."""
+
+    model: str
+    order: tuple[int, int]
+    """Where it goes in the cassette: when its agent run started, then when its first request was made."""
+    requests: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
+
+
+class Tape:
+    """Every request a test makes, in cassette form, whether recorded now or replayed: the cassette to write.
+
+    Runs go in the order they started, not the order their answers came in: concurrent runs
+    (`asyncio.gather`) are written the same way on every recording. Ids and signatures are numbered when the
+    cassette is written (`format.dump_cassette`), in that order.
+    """
+
+    def __init__(self) -> None:
+        self.runs: list[TapeRun] = []
+        self.fresh = 0
+        """How many requests were recorded now (the others were replayed)."""
+        self._by_run: dict[tuple[str, object], TapeRun] = {}
+        self._last: dict[str, tuple[TapeRun, int]] = {}
+
+    def run_for(self, name: str, messages: Sequence[ModelMessage]) -> TapeRun:
+        """The run a request to the model `name` belongs to, started now if it is the run's first.
+
+        Its agent run where there is one (or the `run_id` pydantic-ai gives its messages); else a new run starts
+        with a user prompt, or when the conversation is no longer than at the model's previous request.
+        """
+        latest = next((m for m in reversed(messages) if isinstance(m, ModelRequest)), None)
+        running = run_key()
+        identity: object = running[0] if running is not None else getattr(latest, 'run_id', None)
+        if identity is not None:
+            run = self._by_run.get((name, identity))
+            if run is None:
+                started = running[1] if running is not None else _intercept.next_order()
+                run = self._by_run[(name, identity)] = self._new_run(name, started)
+        else:
+            last = self._last.get(name)
+            prompted = latest is not None and any(p.part_kind == 'user-prompt' for p in latest.parts)
+            if last is None or prompted or len(messages) <= last[1]:
+                run = self._new_run(name, _intercept.next_order())
+            else:
+                run = last[0]
+        self._last[name] = (run, len(messages))
+        return run
+
+    def _new_run(self, name: str, started: int) -> TapeRun:
+        run = TapeRun(name, (started, _intercept.next_order()))
+        self.runs.append(run)
+        return run
+
+    def add(self, run: TapeRun, entry: dict[str, Any], *, fresh: bool) -> None:
+        """Keep a request's entry in its run, once its answer is complete."""
+        run.requests.append(entry)
+        self.fresh += fresh
+
+    def cassette_runs(self) -> list[dict[str, Any]]:
+        """The runs as the cassette holds them, in the order they started; runs with no request left out."""
+        ordered = sorted((run for run in self.runs if run.requests), key=lambda run: run.order)
+        return [{'model': run.model, 'requests': run.requests} for run in ordered]
+
+
+def _without_placeholders(messages: list[ModelMessage]) -> list[ModelMessage]:
+    """The messages with the signatures a cassette made up removed: a real model would reject them.
+
+    A run recorded now can carry on a conversation replayed from the cassette (recording what is missing);
+    its thinking is then sent as thinking from elsewhere, with no signature, as pydantic-ai sends another
+    provider's.
+    """
+
+    def clean(message: ModelMessage) -> ModelMessage:
+        if not isinstance(message, ModelResponse):
+            return message
+        parts = [
+            dataclasses.replace(p, signature=None)
+            if isinstance(p, ThinkingPart) and p.signature is not None and PLACEHOLDER_SIGNATURE.fullmatch(p.signature)
+            else p
+            for p in message.parts
+        ]
+        if all(new is old for new, old in zip(parts, message.parts, strict=True)):
+            return message
+        return dataclasses.replace(message, parts=parts)
+
+    return [clean(m) for m in messages]
 
 
 # --- recording ------------------------------------------------------------------------------------------
 
 
-class Recording:
-    """The runs of one test as they are recorded, already in cassette form."""
-
-    def __init__(self) -> None:
-        self.runs: list[dict[str, Any]] = []
-        self.ids = CallIds()
-        self._last: dict[str, tuple[int, int]] = {}
-        self._by_run_id: dict[tuple[str, str], int] = {}
-
-    def _run_for(self, name: str, messages: Sequence[ModelMessage]) -> int:
-        """The run a request belongs to.
-
-        Its agent run's id where pydantic-ai has one; else a new run starts with a user prompt, or when the
-        conversation is no longer than at the model's previous request.
-        """
-        latest = next((m for m in reversed(messages) if isinstance(m, ModelRequest)), None)
-        run_id = getattr(latest, 'run_id', None)
-        if isinstance(run_id, str):
-            index = self._by_run_id.get((name, run_id))
-            if index is None:
-                index = self._by_run_id[(name, run_id)] = self._new_run(name)
-            return index
-        last = self._last.get(name)
-        prompted = latest is not None and any(p.part_kind == 'user-prompt' for p in latest.parts)
-        if last is None or prompted or len(messages) <= last[1]:
-            return self._new_run(name)
-        return last[0]
-
-    def _new_run(self, name: str) -> int:
-        self.runs.append({'model': name, 'requests': []})
-        return len(self.runs) - 1
-
-    def add(
-        self,
-        name: str,
-        messages: Sequence[ModelMessage],
-        summary: dict[str, Any],
-        response: ModelResponse,
-        stream: list[Chunk] | None,
-    ) -> None:
-        index = self._run_for(name, messages)
-        self._last[name] = (index, len(messages))
-        entry: dict[str, Any] = {'request': summary, 'response': encode_response(response, self.ids)}
-        if stream is not None:
-            entry['stream'] = stream
-        self.runs[index]['requests'].append(entry)
-
-
 class RecordingModel(Model):
     """The real model, with every request summarised and every response and stream delta recorded."""
 
-    def __init__(self, name: str, real: Model, recording: Recording) -> None:
-        """Record what `real` answers for the model string `name`."""
+    def __init__(self, name: str, real: Model, tape: Tape, *, prepared: bool = False) -> None:
+        """Record what `real` answers for the model string `name`.
+
+        `prepared`: the messages come prepared for `real` already (a model object's own request).
+        """
         self._name = name
         self._real = real
-        self._recording = recording
+        self._tape = tape
+        self._prepared = prepared
         super().__init__(profile=real.profile)
 
     @property
@@ -109,6 +170,11 @@ class RecordingModel(Model):
         """
         return messages
 
+    def _for_real(self, messages: list[ModelMessage], parameters: ModelRequestParameters) -> list[ModelMessage]:
+        """The messages as the real model gets them: prepared once, without made-up signatures."""
+        prepared = messages if self._prepared else _compat.prepare_messages(self._real, messages, parameters)
+        return _without_placeholders(prepared)
+
     async def request(
         self,
         messages: list[ModelMessage],
@@ -117,10 +183,11 @@ class RecordingModel(Model):
     ) -> ModelResponse:
         """Ask the real model, and record its answer."""
         summary = summarize_request(messages, model_request_parameters)
-        prepared = _compat.prepare_messages(self._real, messages, model_request_parameters)
+        run = self._tape.run_for(self._name, messages)
+        prepared = self._for_real(messages, model_request_parameters)
         with unguarded():
             response = await self._real.request(prepared, model_settings, model_request_parameters)
-        self._recording.add(self._name, messages, summary, response, None)
+        self._tape.add(run, {'request': summary, 'response': encode_response(response)}, fresh=True)
         return response
 
     @asynccontextmanager
@@ -133,9 +200,9 @@ class RecordingModel(Model):
     ) -> AsyncGenerator[StreamedResponse, None]:
         """Stream from the real model, recording each delta as it comes, and the whole response at the end."""
         summary = summarize_request(messages, model_request_parameters)
+        run = self._tape.run_for(self._name, messages)
         chunks: list[Chunk] = []
-        ids = self._recording.ids
-        prepared = _compat.prepare_messages(self._real, messages, model_request_parameters)
+        prepared = self._for_real(messages, model_request_parameters)
         async with AsyncExitStack() as stack:
             with unguarded():  # only while the real model opens its stream
                 stream = await stack.enter_async_context(
@@ -145,30 +212,40 @@ class RecordingModel(Model):
 
             async def recording() -> AsyncIterator[ModelResponseStreamEvent]:
                 async for event in events():
-                    chunk = encode_event(event, ids)
+                    chunk = encode_event(event)
                     if chunk is not None:
                         chunks.append(chunk)
                     yield event
 
             stream._get_event_iterator = recording  # pyright: ignore[reportPrivateUsage]  # an instance attribute: this stream only
             yield stream
-        self._recording.add(self._name, messages, summary, stream.get(), chunks)
+        entry = {'request': summary, 'response': encode_response(stream.get()), 'stream': chunks}
+        self._tape.add(run, entry, fresh=True)
 
 
 # --- replaying ------------------------------------------------------------------------------------------
 
 
 class ReplayModel(NamedModel):
-    """Answers for a model string from the test's cassette; never reaches the real model."""
+    """Answers for a model string from the test's cassette; never reaches the real model.
 
-    def __init__(self, name: str, session: CassetteSession) -> None:
+    Unless the session records what is missing: a request the cassette cannot answer is then recorded from the
+    real model, which `real` builds.
+    """
+
+    def __init__(self, name: str, session: CassetteSession, real: Callable[[], Model], *, prepared: bool) -> None:
         """Replay what the cassette recorded for the model string `name`."""
         self._session = session
+        self._real = real
+        self._prepared = prepared
         super().__init__(name)
 
     def prepare_messages(self, messages: list[ModelMessage], *args: Any, **kwargs: Any) -> list[ModelMessage]:
         """Leave the messages as the agent sent them, as recording summarised them."""
         return messages
+
+    def _recorder(self) -> RecordingModel:
+        return RecordingModel(self._name, self._real(), self._session.tape, prepared=self._prepared)
 
     async def request(
         self,
@@ -177,7 +254,10 @@ class ReplayModel(NamedModel):
         model_request_parameters: ModelRequestParameters,
     ) -> ModelResponse:
         """The recorded response to this request."""
-        return self._session.take(self._name, messages, model_request_parameters).response
+        entry = self._session.take(self._name, messages, model_request_parameters)
+        if entry is None:
+            return await self._recorder().request(messages, model_settings, model_request_parameters)
+        return entry.response
 
     @asynccontextmanager
     async def request_stream(
@@ -189,6 +269,12 @@ class ReplayModel(NamedModel):
     ) -> AsyncGenerator[StreamedResponse, None]:
         """The recorded response, streamed in the deltas recorded."""
         entry = self._session.take(self._name, messages, model_request_parameters)
+        if entry is None:
+            async with self._recorder().request_stream(
+                messages, model_settings, model_request_parameters, run_context
+            ) as stream:
+                yield stream
+            return
         _, parameters = _compat.prepare_request(self, model_settings, model_request_parameters)
         yield ReplayedStream(model_request_parameters=parameters, _entry=entry)
 

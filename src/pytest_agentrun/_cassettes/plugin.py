@@ -31,15 +31,18 @@ _WRITTEN_ATTRIBUTE = 'agentrun_cassettes_written'
 
 _session_key: pytest.StashKey[CassetteSession] = pytest.StashKey()
 _active_key = pytest.StashKey[ExitStack]()
-_written_key = pytest.StashKey[list[tuple[str, bool]]]()
+_written_key = pytest.StashKey[list[tuple[str, bool, str]]]()
 
 
 class CassettePlugin:
     """Records and replays the cassettes of the tests that have one; lists those written at the end."""
 
     def __init__(self) -> None:
-        self.written: list[tuple[str, bool]] = []
-        """Each cassette a test wrote (or failed to write), as `(path shown, written)`, from every worker."""
+        self.written: list[tuple[str, bool, str]] = []
+        """Each cassette a test wrote (or failed to write), as `(path shown, written, detail)`, from every worker.
+
+        The detail says why a cassette was not written, or what changed in one written when recording only what is
+        missing."""
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         """Give a test with a cassette its session, answering for every model the test does not script."""
@@ -74,15 +77,14 @@ class CassettePlugin:
         try:
             yield
         except BaseException:
-            if session.recording:
-                written.append((session.display_path, False))
+            if session.mode == 'record' or session.tape.fresh:
+                written.append((session.display_path, False, 'the test failed'))
             raise
-        ok = passed(item)
-        done, problems = session.finish(passed=ok, strict=options_for(item).strict)
-        if session.recording and (done or not ok):
-            written.append((session.display_path, done))  # a passing test that made no request records nothing
-        if problems:
-            pytest.fail('\n\n'.join(problems), pytrace=False)
+        finished = session.finish(passed=passed(item), strict=options_for(item).strict)
+        if finished.recorded is not None:
+            written.append((session.display_path, finished.recorded, finished.detail))
+        if finished.problems:
+            pytest.fail('\n\n'.join(finished.problems), pytrace=False)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -97,19 +99,19 @@ class CassettePlugin:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Gather the cassettes a report says were written."""
-        self.written.extend((str(shown), bool(ok)) for shown, ok in getattr(report, _WRITTEN_ATTRIBUTE, None) or ())
+        self.written.extend(
+            (str(shown), bool(ok), str(detail)) for shown, ok, detail in getattr(report, _WRITTEN_ATTRIBUTE, None) or ()
+        )
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         """List the cassettes recorded, and those left as they were."""
-        done = [shown for shown, ok in self.written if ok]
-        kept = [shown for shown, ok in self.written if not ok]
+        done = [(shown, detail) for shown, ok, detail in self.written if ok]
+        kept = [(shown, detail) for shown, ok, detail in self.written if not ok]
         if done:
             terminalreporter.write_sep('-', 'pytest-agentrun: cassettes recorded')
-            for shown in done:
-                terminalreporter.write_line(f'recorded {shown}')
+            for shown, detail in done:
+                terminalreporter.write_line(f'recorded {shown}' + (f' ({detail})' if detail else ''))
         if kept:
             terminalreporter.write_sep('-', 'pytest-agentrun: cassettes not recorded')
-            for shown in kept:
-                terminalreporter.write_line(
-                    f'not recorded (the test failed; the previous cassette is untouched): {shown}'
-                )
+            for shown, detail in kept:
+                terminalreporter.write_line(f'not recorded ({detail}; the previous cassette is untouched): {shown}')
