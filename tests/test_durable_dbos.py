@@ -13,6 +13,7 @@ from collections.abc import AsyncIterable, Iterator
 from typing import Any
 
 import pytest
+from inline_snapshot import snapshot
 from pydantic_ai import Agent, RunContext
 
 from pytest_agentrun import AgentRunFactory, RecordedRun, tool_call
@@ -210,3 +211,50 @@ async def test_a_dbos_agents_own_workflow_scripted_by_model_name(dbos_app: None,
     assert result.output == 'Open on Sunday.'
     assert len(model.requests) == 2
     assert await step_names(workflow_id) == ['wrapped_museum__model.request', 'wrapped_museum__model.request']
+
+
+# --- what cannot work, and says so ---------------------------------------------------------------------------
+
+from pydantic_ai.models.test import TestModel  # noqa: E402
+
+with warnings.catch_warnings():
+    warnings.filterwarnings('ignore', message='`DBOSAgent` is deprecated')
+    wrapped_double = dbos_exec.DBOSAgent(Agent(TestModel(), name='wrapped_double'))
+
+if has_capability:
+    durable_double = Agent(TestModel(), name='durable_double', capabilities=[dbos_exec.DBOSDurability()])
+
+
+@needs_capability
+async def test_a_durable_agent_on_a_test_double_is_refused_inside_a_workflow(
+    dbos_app: None, agentrun: AgentRunFactory
+) -> None:
+    @DBOS.workflow()
+    async def visit_double(question: str) -> str:
+        return (await agentrun.run(durable_double, question, script=['Scripted.'])).output
+
+    with pytest.raises(TypeError) as refused:
+        await visit_double('Hi')
+    assert str(refused.value) == snapshot("""\
+agentrun.run('durable_double'): the script cannot answer this run inside a workflow.
+The agent's model (TestModel) is a model of your own, which pytest-agentrun leaves alone,
+so the script would have to be passed to the run as its model, which DBOSDurability refuses inside a workflow.
+Build the agent on the model it uses in production, a model string such as 'openai:gpt-5.2' or a model
+object: the script then answers its requests in place, inside the durable steps.
+Or run the agent outside the workflow, where DBOSDurability steps aside.\
+""")
+    # outside a workflow the capability steps aside, and the script is the run's model as usual
+    assert (await agentrun.run(durable_double, 'Hi', script=['Scripted.'])).output == 'Scripted.'
+
+
+async def test_a_dbos_agent_on_a_test_double_is_refused(dbos_app: None, agentrun: AgentRunFactory) -> None:
+    with pytest.raises(TypeError) as refused:
+        await agentrun.run(wrapped_double, 'Hi', script=['Scripted.'])
+    assert str(refused.value) == snapshot("""\
+agentrun.run('wrapped_double'): the script cannot answer this run.
+The wrapped agent's model (TestModel) is a model of your own, which pytest-agentrun leaves alone,
+so the script would have to be passed to the run as its model, which DBOSAgent refuses.
+Build the agent on the model it uses in production, a model string such as 'openai:gpt-5.2' or a model
+object: the script then answers its requests in place, inside the durable steps.\
+""")
+    assert agentrun.models == []  # nothing left to fail the test at teardown
