@@ -114,6 +114,19 @@ async def test_a_workflow_of_the_code_under_test_scripted_by_model_name(
 
 
 @needs_capability
+async def test_a_finished_workflow_id_replays_without_asking_the_script(
+    dbos_app: None, agentrun: AgentRunFactory
+) -> None:
+    model = agentrun.model('openai:gpt-5.2', ['Open from 10:00 to 18:00.'])
+    workflow_id = str(uuid.uuid4())
+    with SetWorkflowID(workflow_id):
+        assert await ask_museum('When can I visit?') == 'Open from 10:00 to 18:00.'
+    with SetWorkflowID(workflow_id):  # DBOS returns the recorded output: the agent does not run again
+        assert await ask_museum('When can I visit?') == 'Open from 10:00 to 18:00.'
+    assert len(model.requests) == 1
+
+
+@needs_capability
 async def test_a_streamed_run_inside_a_workflow(dbos_app: None, agentrun: AgentRunFactory) -> None:
     runs: list[RecordedRun[Any]] = []
 
