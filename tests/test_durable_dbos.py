@@ -114,6 +114,22 @@ async def test_a_workflow_of_the_code_under_test_scripted_by_model_name(
 
 
 @needs_capability
+async def test_agentrun_iter_inside_a_workflow(dbos_app: None, agentrun: AgentRunFactory) -> None:
+    @DBOS.workflow()
+    async def visit_by_hand(question: str) -> list[str]:
+        script = [tool_call('opening_hours', day='monday'), 'Closed on Mondays.']
+        async with agentrun.iter(museum, question, script=script) as agent_run:
+            return [type(node).__name__ async for node in agent_run]
+
+    workflow_id = str(uuid.uuid4())
+    with SetWorkflowID(workflow_id):
+        nodes = await visit_by_hand('Can I visit on Monday?')
+    assert nodes == ['UserPromptNode', 'ModelRequestNode', 'CallToolsNode', 'ModelRequestNode', 'CallToolsNode', 'End']
+    assert agentrun.last.output == 'Closed on Mondays.'
+    assert await step_names(workflow_id) == ['museum__model.request', 'museum__model.request']
+
+
+@needs_capability
 async def test_a_finished_workflow_id_replays_without_asking_the_script(
     dbos_app: None, agentrun: AgentRunFactory
 ) -> None:
