@@ -89,6 +89,12 @@ def durable_refused_message(agent: str, model: object, engine: str, container: s
     """
     where = f' inside a {container}' if container else ''
     owner = 'The agent' if container else 'The wrapped agent'
+    if model is None:
+        problem = f'{owner} has no model,'
+    else:
+        problem = (
+            f"{owner}'s model ({type(model).__name__}) is a model of your own, which pytest-agentrun leaves alone,"
+        )
     fixes = [
         "Build the agent on the model it uses in production, a model string such as 'openai:gpt-5.2' or a model",
         'object: the script then answers its requests in place, inside the durable steps.',
@@ -98,7 +104,7 @@ def durable_refused_message(agent: str, model: object, engine: str, container: s
     return '\n'.join(
         [
             f'agentrun.run({agent}): the script cannot answer this run{where}.',
-            f"{owner}'s model ({type(model).__name__}) is a model of your own, which pytest-agentrun leaves alone,",
+            problem,
             f'so the script would have to be passed to the run as its model, which {engine} refuses{where}.',
             *fixes,
         ]
