@@ -95,6 +95,36 @@ def caught_blocked_message(error: RealRequestBlockedError) -> str:
     )
 
 
+def durable_refused_message(agent: str, model: object, engine: str, container: str | None) -> str:
+    """Why a script cannot be handed to a durable run as its model, and what to do instead.
+
+    `engine` refuses a model passed at run time: always (a wrapper agent such as `DBOSAgent`), or inside a
+    `container` (a capability such as `DBOSDurability`, inside a workflow).
+    """
+    where = f' inside a {container}' if container else ''
+    owner = 'The agent' if container else 'The wrapped agent'
+    if model is None:
+        problem = f'{owner} has no model,'
+    else:
+        problem = (
+            f"{owner}'s model ({type(model).__name__}) is a model of your own, which pytest-agentrun leaves alone,"
+        )
+    fixes = [
+        "Build the agent on the model it uses in production, a model string such as 'openai:gpt-5.2' or a model",
+        'object: the script then answers its requests in place, inside the durable steps.',
+    ]
+    if container:
+        fixes.append(f'Or run the agent outside the {container}, where {engine} steps aside.')
+    return '\n'.join(
+        [
+            f'agentrun.run({agent}): the script cannot answer this run{where}.',
+            problem,
+            f'so the script would have to be passed to the run as its model, which {engine} refuses{where}.',
+            *fixes,
+        ]
+    )
+
+
 def _clip(text: str, limit: int) -> str:
     text = ' '.join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + '...'

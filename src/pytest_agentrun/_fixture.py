@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from . import _guard
 from ._compat import override_model
-from ._errors import ScriptError, UnusedTurnsError
+from ._errors import ScriptError, UnusedTurnsError, durable_refused_message
 from ._intercept import model_id, sends_real_requests
 from ._model import NamedModel, ScriptedModel
 from ._options import Options
@@ -90,6 +90,38 @@ def _reaches_guard(model: Any) -> bool:
         return all(_reaches_guard(m) for m in cast('Sequence[Any]', members))
     wrapped = getattr(model, 'wrapped', None)
     return wrapped is not None and _reaches_guard(wrapped)
+
+
+_REFUSE_RUN_MODELS = ('pydantic_ai.durable_exec.dbos', 'pydantic_ai.durable_exec.prefect')
+"""The modules of pydantic-ai's durable wrapper agents that refuse a model passed to a run (`DBOSAgent`, ...)."""
+
+
+def _refusing_run_models(agent: Any, target: Any) -> tuple[str, str | None] | None:
+    """What refuses a model passed to `agent`'s run now, and where: `('DBOSDurability', 'workflow')`.
+
+    pydantic-ai's DBOS and Prefect wrapper agents (`DBOSAgent`, `PrefectAgent`) take no model at run time. An
+    agent with a durability capability (`DBOSDurability`, ...) takes none inside a workflow (or flow), where only
+    the models registered with it may run; outside one the capability steps aside. None if nothing refuses.
+    """
+    wrapper = agent
+    while wrapper is not None and wrapper is not target:
+        if type(wrapper).__module__.startswith(_REFUSE_RUN_MODELS):
+            return type(wrapper).__name__, None
+        wrapper = getattr(wrapper, 'wrapped', None)
+    durable: list[Any] = []
+
+    def visit(capability: Any) -> None:
+        if type(capability).__module__.startswith('pydantic_ai.durable_exec.') and getattr(
+            capability, 'in_durable_context', False
+        ):
+            durable.append(capability)
+
+    root = getattr(target, 'root_capability', None)
+    if root is not None and hasattr(root, 'apply'):
+        root.apply(visit)
+    if not durable:
+        return None
+    return type(durable[0]).__name__, getattr(durable[0], 'durable_container_noun', 'workflow')
 
 
 def _name_agent(agent: Any, frame: FrameType | None) -> None:
@@ -207,6 +239,8 @@ class AgentRunFactory:
         target = _unwrapped(agent)
         chosen = _run_model(target, run_kwargs)
         name = _model_name(chosen)
+        handed = not _reaches_guard(chosen)  # the script, if any, is handed to the run as its model
+        refusing = _refusing_run_models(agent, target) if handed else None
         if script is None and rules is None and default is None:
             scripted = self.resolve(name, target) if name is not None else None
             if scripted is None and not self.options.uses_cassette:
@@ -214,13 +248,17 @@ class AgentRunFactory:
                     'agentrun.run() needs a script: agentrun.run(agent, prompt, script=[...]) (or rules=..., or '
                     f'script the model the run uses first with agentrun.model({name or "NAME"!r}, [...]))'
                 )
-            if isinstance(scripted, ScriptedModel) and not _reaches_guard(chosen):
+            if isinstance(scripted, ScriptedModel) and handed:
+                if refusing is not None:
+                    raise TypeError(durable_refused_message(_agent_label(agent), chosen, *refusing))
                 run_kwargs = {**run_kwargs, 'model': scripted}
             yield (scripted if isinstance(scripted, ScriptedModel) else None), run_kwargs
             return
+        if refusing is not None:
+            raise TypeError(durable_refused_message(_agent_label(agent), chosen, *refusing))
         scripted = ScriptedModel(script or (), rules=rules, default=default, model=name, **options)
         self.models.append(scripted)
-        if _reaches_guard(chosen):
+        if not handed:
             with _guard.scripting_run(target, scripted):
                 yield scripted, run_kwargs
         elif _compat_override_model(target) is not None:
