@@ -215,8 +215,13 @@ OUTSIDE = (
 """Failures that mean the example needs something outside: a package not installed, a real service."""
 
 
+SKIPPED_MODULES = frozenset({'pydantic_ai._utils'})
+"""Internal helpers whose docstrings are notes for pydantic-ai's developers, not documentation: pydantic-ai's own
+doc-example harness leaves `_utils.py` out too (its one block is a fragment using names it never defines)."""
+
+
 def modules_with_examples() -> dict[str, Path]:
-    """The installed pydantic_ai's modules with a Python block in a docstring, and their source files."""
+    """The installed pydantic_ai's documented modules with a Python block in a docstring, and their source files."""
     import pydantic_ai
 
     from pytest_agentrun._docs.blocks import DocSourceError, docstring_blocks
@@ -230,7 +235,8 @@ def modules_with_examples() -> dict[str, Path]:
             continue
         if blocks:
             name = '.'.join(('pydantic_ai', *path.relative_to(root).with_suffix('').parts)).removesuffix('.__init__')
-            found[name] = path
+            if name not in SKIPPED_MODULES:
+                found[name] = path
     return found
 
 

@@ -6,7 +6,7 @@ output its docstring shows. The examples themselves are read from the installed 
 
 import json
 
-from pytest_agentrun import RequestInfo, output, text
+from pytest_agentrun import RequestInfo, for_model, output, text
 
 
 def france(info: RequestInfo) -> object:
@@ -33,4 +33,6 @@ rules = {
     '4111 1111 1111 1111': output('visa'),
     'The blender arrived smashed. Just send me another one.': output('replace'),
     'We have sent the 40 pounds back to your card.': output(refunded=True),
+    # a prompt made only of a document has no text: '' is its prompt
+    for_model('typesafe:jev-latest', ''): output(True),
 }

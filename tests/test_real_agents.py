@@ -318,3 +318,27 @@ def test_a_rule_for_one_model_leaves_other_models_to_other_rules() -> None:
     with pytest.raises(TypeError, match=re.escape("for_model('m:x', ...) takes a prompt string, re.compile(...)")):
         for_model('m:x', 3)  # type: ignore[arg-type]
     assert repr(for_model('openai:gpt-5.2', 'Hi')) == "for_model('openai:gpt-5.2', 'Hi')"
+
+
+# --- the batch API of recent releases ------------------------------------------------------------------------
+
+needs_batches = pytest.mark.skipif(
+    importlib.util.find_spec('pydantic_ai.models.batch') is None, reason='this pydantic-ai release has no batch API'
+)
+
+
+@needs_batches
+@pytest.mark.anyio
+async def test_a_batch_of_requests_is_answered_by_the_script(agentrun: AgentRunFactory) -> None:
+    from pydantic_ai.direct import model_request_batch  # pyright: ignore[reportAttributeAccessIssue]
+    from pydantic_ai.messages import ModelRequest
+    from pydantic_ai.models.batch import BatchRequest  # pyright: ignore[reportMissingImports]
+
+    model = agentrun.model('anthropic:claude-haiku-4-5', rules={'France?': 'Paris.', 'Italy?': 'Rome.'})
+    requests = [
+        BatchRequest(custom_id=key, messages=[ModelRequest.user_text_prompt(question)])
+        for key, question in (('fr', 'France?'), ('it', 'Italy?'))
+    ]
+    responses = await model_request_batch('anthropic:claude-haiku-4-5', requests)
+    assert [r.parts[0].content for r in responses] == ['Paris.', 'Rome.']  # type: ignore[union-attr]
+    assert [r.prompt for r in model.requests] == ['France?', 'Italy?']

@@ -31,6 +31,7 @@ __all__ = (
     'NATIVE_RETURN_PART',
     'PROFILE_IS_DICT',
     'RESPONSE_FIELDS',
+    'TEST_DOUBLE_BASE',
     'USAGE_FIELDS',
     'all_messages_json',
     'estimate_tokens',
@@ -251,6 +252,20 @@ def prepare_messages(
     if _PREPARE_MESSAGES_TAKES_PARAMETERS:
         return method(messages, parameters)
     return method(messages)
+
+
+def _test_double_base() -> type[_models.Model]:
+    try:
+        from pydantic_ai.models._in_memory_batch import InMemoryBatchModel  # pyright: ignore[reportPrivateUsage]
+    except ImportError:
+        return _models.Model
+    return InMemoryBatchModel
+
+
+TEST_DOUBLE_BASE: type[_models.Model] = _test_double_base()
+"""The base of pydantic-ai's own test doubles: `InMemoryBatchModel` where the release has a batch API (its batch runs
+each request through `request()` at once), else `Model`. Scripted and stand-in models derive from it too, so code
+that sends a batch (`model_request_batch`) gets their answers as it would `FunctionModel`'s."""
 
 
 def test_double_flags() -> dict[str, bool]:

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pydantic_core
 from pydantic_ai.messages import (
@@ -237,8 +237,18 @@ def now_utc() -> datetime:
     return datetime.now(tz=timezone.utc)
 
 
-class NamedModel(Model):
-    """A model known by a model string (`'openai:gpt-5.2'`): it reports that model's name, provider and profile."""
+if TYPE_CHECKING:
+    _TestDoubleBase = Model
+else:
+    _TestDoubleBase = _compat.TEST_DOUBLE_BASE
+
+
+class NamedModel(_TestDoubleBase):
+    """A model known by a model string (`'openai:gpt-5.2'`): it reports that model's name, provider and profile.
+
+    Like pydantic-ai's own test doubles, it runs a batch of requests (`model_request_batch`) in memory, each through
+    `request()`, where the installed release has a batch API.
+    """
 
     def __init__(
         self, name: str, *, settings: ModelSettings | None = None, profile: ModelProfileSpec | None = None
