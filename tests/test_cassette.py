@@ -505,8 +505,7 @@ def test_recorded_requests_never_made_fail_at_teardown(hello: pytest.Pytester) -
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(
         exact(
-            'pytest-agentrun: 1 of the 2 requests recorded in cassettes/test_hello/test_hello.json were never '
-            'replayed:',
+            'pytest-agentrun: 1 of the 2 requests recorded in cassettes/test_hello/test_hello.json was never replayed:',
             """  run 2, request 1 to 'openai:gpt-5.2': user-prompt "Again\"""",
             'The test now makes fewer requests than when it was recorded. Record the cassette again:',
             '    pytest --agentrun-record test_hello.py::test_hello',
@@ -562,7 +561,7 @@ def test_more_requests_than_recorded_fail(hello: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         exact(
             "pytest-agentrun: request 2 to 'openai:gpt-5.2' has no answer in cassettes/test_hello/test_hello.json: "
-            'the cassette recorded 1 request to that model, and all were replayed.',
+            'the cassette recorded 1 request to that model, and it was replayed.',
             'The test now makes more requests than when it was recorded. Record the cassette again:',
             '    pytest --agentrun-record test_hello.py::test_hello',
         ),

@@ -291,8 +291,6 @@ def test_a_prompt_no_rule_answers(docs: pytest.Pytester) -> None:
         exact(
             "page.md:4: ScriptedModel('openai:gpt-5.2') received request 1, but no scripted turn or rule answers it.",
             "Latest message: request [user-prompt 'Where is Lyon?']",
-            'Script (0 turns, 0 used):',
-            '  (no turns)',
             'Rules (2, none matched):',
             "  'Which river runs through Rome?': 'The Tiber runs through Rome.'",
             "  'Name two rivers.': 'The Seine and the Loire.'",

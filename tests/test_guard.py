@@ -93,8 +93,9 @@ def test_blocked_by_default(project: pytest.Pytester) -> None:
             'E       Tests must not call a paid model API by accident. Script the model instead:',
             "E           agentrun.model('openai:gpt-5.2', script=[...])   # with the agentrun fixture",
             'E           agentrun.run(agent, prompt, script=[...])',
-            'E       or allow real requests: @pytest.mark.agentrun(real_requests=True) on the test, class or module,',
-            'E       the ini option agentrun_real_requests = true, or --agentrun-real-requests.',
+            'E       or replay its answers from a cassette: @pytest.mark.agentrun(cassette=True), recorded once with',
+            'E       --agentrun-record; or allow real requests: @pytest.mark.agentrun(real_requests=True) on the test,',
+            'E       class or module, the ini option agentrun_real_requests = true, or --agentrun-real-requests.',
         ),
         consecutive=True,
     )
@@ -511,9 +512,11 @@ def test_a_blocked_request_the_code_catches_fails_at_teardown(pytester: pytest.P
                 'Tests must not call a paid model API by accident. Script the model instead:',
                 "    agentrun.model('openai:gpt-5.2', script=[...])   # with the agentrun fixture",
                 '    agentrun.run(agent, prompt, script=[...])',
-                'or allow real requests: @pytest.mark.agentrun(real_requests=True) on the test, class or module,',
-                'the ini option agentrun_real_requests = true, or --agentrun-real-requests.',
-                'If the test expects the request to be blocked, make it inside `with agentrun.expect_blocked():`.',
+                'or replay its answers from a cassette: @pytest.mark.agentrun(cassette=True), recorded once with',
+                '--agentrun-record; or allow real requests: @pytest.mark.agentrun(real_requests=True) on the test,',
+                'class or module, the ini option agentrun_real_requests = true, or --agentrun-real-requests.',
+                'If the test expects the request to be blocked, make it inside `with agentrun.expect_blocked():` '
+                '(the test takes the agentrun fixture).',
             ),
         ],
         consecutive=True,
@@ -522,7 +525,7 @@ def test_a_blocked_request_the_code_catches_fails_at_teardown(pytester: pytest.P
         [
             '_* ERROR at teardown of test_with_fixture _*',
             "pytest-agentrun blocked a real request to the model 'openai:gpt-5.2' in test_fallback.py::test_with_*",
-            *['*'] * 6,
+            *['*'] * 7,
             '',
             *exact(
                 "ScriptedModel('openai:gpt-4o') received 0 requests, but 1 scripted turn was never used:",

@@ -27,11 +27,11 @@ from pytest_agentrun import (
 from pytest_agentrun._compat import HAS_FINISH_REASON
 
 RELAX_EXHAUSTED = (
-    'Add a turn to the script or a rule matching this request, '
-    'or pass default=... to ScriptedModel to answer every request the script does not.'
+    'Add a turn to the script or a rule matching this request, or give default=... (to ScriptedModel, '
+    'agentrun.model or agentrun.run) to answer every request the script does not.'
 )
 RELAX_UNKNOWN = (
-    'Fix the tool name in the script, or pass allow_unknown_tools=True to ScriptedModel '
+    'Fix the tool name in the script, or pass allow_unknown_tools=True to ScriptedModel (or agentrun.model) '
     'to test how the agent handles an unknown tool.'
 )
 

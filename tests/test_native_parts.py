@@ -90,7 +90,7 @@ def test_a_native_tool_the_agent_does_not_offer() -> None:
             "Turn 1 of the script calls the native tool 'code_execution', which the agent does not offer in request 1.",
             "Native tools offered: 'web_search'.",
             "Give the agent the native tool (e.g. pydantic-ai's WebSearchTool for 'web_search'), fix the name in the "
-            'script, or pass allow_unknown_tools=True to ScriptedModel.',
+            'script, or pass allow_unknown_tools=True to ScriptedModel (or agentrun.model).',
         ]
     )
 

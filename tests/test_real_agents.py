@@ -342,3 +342,18 @@ async def test_a_batch_of_requests_is_answered_by_the_script(agentrun: AgentRunF
     responses = await model_request_batch('anthropic:claude-haiku-4-5', requests)
     assert [r.parts[0].content for r in responses] == ['Paris.', 'Rome.']  # type: ignore[union-attr]
     assert [r.prompt for r in model.requests] == ['France?', 'Italy?']
+
+
+@needs_sdks
+@pytest.mark.anyio
+async def test_a_fallback_run_answers_under_the_name_of_the_model_asked(agentrun: AgentRunFactory) -> None:
+    agent = Agent(FallbackModel(openai_model(), anthropic_model()))  # type: ignore[arg-type]
+    run = await agentrun.run(agent, 'Hi', script=[raises(ModelHTTPError(503, 'gpt-5', 'overloaded')), 'Second.'])
+    assert run.messages[-1].model_name == 'claude-sonnet-4-5'  # type: ignore[union-attr]
+    assert run.model is not None
+    assert run.model.name == 'openai:gpt-5'  # named after the model the fallback asks first
+
+    agentrun.model('openai:gpt-5', [raises(ModelHTTPError(503, 'gpt-5', 'overloaded'))])
+    agentrun.model('anthropic:claude-sonnet-4-5', ['Anthropic answered.'])
+    run = await agentrun.run(agent, 'Hi')  # no script: the fallback's models are scripted by name
+    assert run.output == 'Anthropic answered.'

@@ -23,8 +23,8 @@ from pytest_agentrun import (
 pytestmark = pytest.mark.usefixtures('close_run_sync_loop')  # the run_sync loops
 
 RELAX_EXHAUSTED = (
-    'Add a turn to the script or a rule matching this request, '
-    'or pass default=... to ScriptedModel to answer every request the script does not.'
+    'Add a turn to the script or a rule matching this request, or give default=... (to ScriptedModel, '
+    'agentrun.model or agentrun.run) to answer every request the script does not.'
 )
 
 

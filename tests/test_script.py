@@ -641,3 +641,16 @@ def test_default_errors() -> None:
         ScriptedModel(default=RuntimeError)
     with raises_exactly(TypeError, f'default is 1.5 of type float, which a script cannot hold; {NOT_AN_ITEM}'):
         ScriptedModel(default=1.5)  # type: ignore[arg-type]
+
+
+def test_a_cut_repr_closes_the_string_it_cuts() -> None:
+    from pytest_agentrun._script import short_repr
+
+    class Ticket:
+        def __repr__(self) -> str:
+            return "Ticket(category='billing', summary='Customer was charged twice for one invoice')"
+
+    assert short_repr(Ticket(), 48) == "Ticket(category='billing', summary='Customer'...)"
+    assert short_repr('a' * 100, 12) == "'aaaaaaa...'"
+    assert short_repr([1, 2, 3] * 30, 20) == '[1, 2, 3, 1, 2, ...]'
+    assert short_repr(Ticket(), 200) == repr(Ticket())

@@ -197,8 +197,8 @@ def test_swallowed_exhausted_error_fails_at_teardown(project: pytest.Pytester) -
                 "Latest message: request [user-prompt 'Again']",
                 'Script (1 turn, 1 used):',
                 "  [used] 1. 'Hello.'",
-                'Add a turn to the script or a rule matching this request, or pass default=... to ScriptedModel to '
-                'answer every request the script does not.',
+                'Add a turn to the script or a rule matching this request, or give default=... (to ScriptedModel, '
+                'agentrun.model or agentrun.run) to answer every request the script does not.',
             ),
         ],
         consecutive=True,
@@ -255,8 +255,8 @@ def test_swallowed_error_and_unused_turns_both_reported(project: pytest.Pytester
             "Latest message: request [user-prompt 'Hi']",
             'Script (0 turns, 0 used):',
             '  (no turns)',
-            'Add a turn to the script or a rule matching this request, or pass default=... to ScriptedModel to '
-            'answer every request the script does not.',
+            'Add a turn to the script or a rule matching this request, or give default=... (to ScriptedModel, '
+            'agentrun.model or agentrun.run) to answer every request the script does not.',
             '',
             "ScriptedModel('anthropic:claude-sonnet-4-5') received 0 requests, but 1 scripted turn was never used:",
             "  [    ] 1. 'Unused.'",

@@ -112,7 +112,7 @@ UNUSED = [
 
 CODE_UNDER_TEST = [
     "ScriptedModel('openai:gpt-5.2'): 1 request from agents the code under test ran",
-    "  request 1: [user-prompt 'Hi']",
+    "  request 1 from 'agent': [user-prompt 'Hi']",
     "    model (turn 1 of the script): 'Hello.'",
 ]
 

@@ -76,8 +76,9 @@ def blocked_message(name: str, test: str | None) -> str:
             'Tests must not call a paid model API by accident. Script the model instead:',
             f'    agentrun.model({name!r}, script=[...])   # with the agentrun fixture',
             '    agentrun.run(agent, prompt, script=[...])',
-            'or allow real requests: @pytest.mark.agentrun(real_requests=True) on the test, class or module,',
-            'the ini option agentrun_real_requests = true, or --agentrun-real-requests.',
+            'or replay its answers from a cassette: @pytest.mark.agentrun(cassette=True), recorded once with',
+            '--agentrun-record; or allow real requests: @pytest.mark.agentrun(real_requests=True) on the test,',
+            'class or module, the ini option agentrun_real_requests = true, or --agentrun-real-requests.',
         ]
     )
 
@@ -90,7 +91,8 @@ def caught_blocked_message(error: RealRequestBlockedError) -> str:
             f'{first.removesuffix(".")}, and the code under test caught the error: the test went on without '
             "the model's answer.",
             rest,
-            'If the test expects the request to be blocked, make it inside `with agentrun.expect_blocked():`.',
+            'If the test expects the request to be blocked, make it inside `with agentrun.expect_blocked():` '
+            '(the test takes the agentrun fixture).',
         ]
     )
 
@@ -194,16 +196,17 @@ def exhausted_message(
     lines = [
         f'{model} received request {number}, but no scripted turn or rule answers it.',
         f'Latest message: {describe_message(latest, retry_of=retry_of)}',
-        f'Script ({len(turns)} turn{"s" if len(turns) != 1 else ""}, {used} used):',
-        *list_script(turns, used),
     ]
+    if turns or not rules:  # a model answering by rules alone (a doc example's) has no script to show
+        lines.append(f'Script ({len(turns)} turn{"s" if len(turns) != 1 else ""}, {used} used):')
+        lines.extend(list_script(turns, used))
     if rules:
         lines.append(f'Rules ({len(rules)}, none matched):')
         lines.extend(f'  {r!r}' for r in rules)
     lines.append(
         advice
-        or 'Add a turn to the script or a rule matching this request, '
-        'or pass default=... to ScriptedModel to answer every request the script does not.'
+        or 'Add a turn to the script or a rule matching this request, or give default=... (to ScriptedModel, '
+        'agentrun.model or agentrun.run) to answer every request the script does not.'
     )
     return '\n'.join(lines)
 
@@ -233,7 +236,7 @@ def unknown_tool_message(
     if output_tools:
         lines.append(f'Output tools: {", ".join(map(repr, output_tools))}.')
     lines.append(
-        'Fix the tool name in the script, or pass allow_unknown_tools=True to ScriptedModel '
+        'Fix the tool name in the script, or pass allow_unknown_tools=True to ScriptedModel (or agentrun.model) '
         'to test how the agent handles an unknown tool.'
     )
     return '\n'.join(lines)
@@ -289,6 +292,6 @@ def unknown_native_tool_message(*, where: str, tool_name: str, number: int, nati
             f'{where} calls the native tool {tool_name!r}, which the agent does not offer in request {number}.',
             f'Native tools offered: {offered}.',
             "Give the agent the native tool (e.g. pydantic-ai's WebSearchTool for 'web_search'), fix the name in "
-            'the script, or pass allow_unknown_tools=True to ScriptedModel.',
+            'the script, or pass allow_unknown_tools=True to ScriptedModel (or agentrun.model).',
         ]
     )

@@ -68,6 +68,18 @@ def _model_name(model: Any) -> str | None:
     return model_id(model)
 
 
+def _model_names(model: Any) -> list[str]:
+    """The names of the models a run's model asks: a fallback's or wrapper's models, else its own."""
+    members = getattr(model, 'models', None)
+    if not isinstance(model, str) and isinstance(members, (list, tuple)) and members:
+        return [n for m in cast('Sequence[Any]', members) for n in _model_names(m)]
+    wrapped = getattr(model, 'wrapped', None)
+    if not isinstance(model, str) and wrapped is not None:
+        return _model_names(wrapped)
+    name = _model_name(model)
+    return [name] if name is not None else []
+
+
 def _reaches_guard(model: Any) -> bool:
     """Whether the guard decides the requests of `model`.
 
@@ -238,15 +250,16 @@ class AgentRunFactory:
         """
         target = _unwrapped(agent)
         chosen = _run_model(target, run_kwargs)
-        name = _model_name(chosen)
+        names = _model_names(chosen)  # a fallback's models, the first being the one it asks first
+        name = names[0] if names else None
         handed = not _reaches_guard(chosen)  # the script, if any, is handed to the run as its model
         refusing = _refusing_run_models(agent, target) if handed else None
         if script is None and rules is None and default is None:
-            scripted = self.resolve(name, target) if name is not None else None
+            scripted = next((m for m in (self.resolve(n, target) for n in names) if m is not None), None)
             if scripted is None and not self.options.uses_cassette:
                 raise TypeError(
                     'agentrun.run() needs a script: agentrun.run(agent, prompt, script=[...]) (or rules=..., or '
-                    f'script the model the run uses first with agentrun.model({name or "NAME"!r}, [...]))'
+                    f'script the model the run uses first with agentrun.model({(names or ["NAME"])[0]!r}, [...]))'
                 )
             if isinstance(scripted, ScriptedModel) and handed:
                 if refusing is not None:

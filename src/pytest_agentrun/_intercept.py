@@ -25,14 +25,16 @@ import importlib.abc
 import importlib.machinery
 import itertools
 import sys
-from collections.abc import AsyncGenerator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, Callable, Generator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from types import ModuleType, TracebackType
 from typing import Any
 
 __all__ = (
     'allow_real_models',
+    'asked_name',
+    'asking',
     'current_agent',
     'current_run',
     'install',
@@ -72,7 +74,25 @@ def model_id(model: Any) -> str:
     return f'{model.system}:{model.model_name}'
 
 
-# --- the agent running now -----------------------------------------------------------------------------
+# --- the model asked, and the agent running now -------------------------------------------------------
+
+_asked: ContextVar[str | None] = ContextVar('agentrun_asked', default=None)
+
+
+def asked_name() -> str | None:
+    """The name of the model the current request was made to (`'openai:gpt-5.2'`), while another answers it."""
+    return _asked.get()
+
+
+@contextmanager
+def asking(name: str) -> Generator[None]:
+    """While the block runs, the request being handed on was made to the model `name`."""
+    token = _asked.set(name)
+    try:
+        yield
+    finally:
+        _asked.reset(token)
+
 
 _runs: ContextVar[tuple[_Running, ...]] = ContextVar('agentrun_runs', default=())
 _order = itertools.count()
@@ -164,7 +184,8 @@ def _guard_model_class(cls: type) -> None:
             target = _redirect(self) if _redirect is not None else None
             if target is None:
                 return await request(self, *args, **kwargs)
-            return await target.request(*args, **kwargs)
+            with asking(model_id(self)):
+                return await target.request(*args, **kwargs)
 
         _replace(cls, 'request', guarded_request)
     stream = cls.__dict__.get('request_stream')
@@ -174,8 +195,13 @@ def _guard_model_class(cls: type) -> None:
         @asynccontextmanager
         async def guarded_stream(self: Any, *args: Any, **kwargs: Any) -> AsyncGenerator[Any]:
             target = _redirect(self) if _redirect is not None else None
-            opened = stream(self, *args, **kwargs) if target is None else target.request_stream(*args, **kwargs)
-            async with opened as streamed:
+            if target is None:
+                async with stream(self, *args, **kwargs) as streamed:
+                    yield streamed
+                return
+            async with AsyncExitStack() as stack:
+                with asking(model_id(self)):  # while the answering model opens its stream, and chooses its answer
+                    streamed = await stack.enter_async_context(target.request_stream(*args, **kwargs))
                 yield streamed
 
         _replace(cls, 'request_stream', guarded_stream)

@@ -580,7 +580,7 @@ class ScriptedModel(NamedModel):
             answered_by = f'turn {self._used} of the script'
         else:
             for index, rule in enumerate(self._rules):
-                if rule.matches(signals.request_prompt, signals.returns, signals.retries, self._stand_in):
+                if rule.matches(signals.request_prompt, signals.returns, signals.retries, self._asked_as()[0]):
                     turn, answered_by = rule.turn, f'rule {index + 1} ({rule.key!r})'
                     break
             else:
@@ -610,7 +610,7 @@ class ScriptedModel(NamedModel):
                 prompt=signals.prompt,
                 streamed=request.streamed,
                 retries=signals.retries,
-                model_name=self._stand_in,
+                model_name=self._asked_as()[0],
                 agent_name=_asking_agent_name(),
                 instructions=latest_instructions(request.messages),
             )
@@ -627,13 +627,26 @@ class ScriptedModel(NamedModel):
             raise turn.error
         return turn, answered_by
 
+    def _asked_as(self) -> tuple[str | None, str]:
+        """The model string and model name this request was made to: this model's, unless it answers for another.
+
+        A run's script answers every request of its agent's run, whichever model of a fallback is asked: it answers
+        under the name of the model asked, as that model would.
+        """
+        from ._intercept import asked_name
+
+        asked = asked_name()
+        if asked is None or asked == self._stand_in:
+            return self._stand_in, self._model_name
+        return asked, split_model_name(asked)[1]
+
     def _respond(
         self, turn: Turn, answered_by: str, messages: list[ModelMessage], params: ModelRequestParameters
     ) -> ModelResponse:
         __tracebackhide__ = True
         if turn.response is not None:
             given = turn.response
-            response = dataclasses.replace(given, model_name=given.model_name or self._model_name)
+            response = dataclasses.replace(given, model_name=given.model_name or self._asked_as()[1])
             if not response.usage.has_values():
                 response.usage = _compat.estimate_usage([*messages, response])
             return response
@@ -643,7 +656,7 @@ class ScriptedModel(NamedModel):
         extra: dict[str, Any] = {}
         if turn.finish_reason is not None:
             extra['finish_reason'] = turn.finish_reason
-        response = ModelResponse(parts=parts, model_name=self._model_name, **extra)
+        response = ModelResponse(parts=parts, model_name=self._asked_as()[1], **extra)
         if turn.usage is not None:
             response.usage = _usage(turn.usage)
         else:

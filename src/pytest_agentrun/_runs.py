@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import _compat
 from ._model import ScriptedModel, ScriptedRequest, collecting_requests
+from ._script import short_repr
 
 if TYPE_CHECKING:
     from pydantic_ai import Agent
@@ -216,8 +217,7 @@ def text_deltas(events: Sequence[Any]) -> list[str]:
 
 
 def _clip(value: object, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 4] + '...' + text[-1]
+    return short_repr(value, limit)
 
 
 async def drive(

@@ -63,9 +63,37 @@ FINISH_REASONS: tuple[str, ...] = ('stop', 'length', 'content_filter', 'tool_cal
 """The finish reasons pydantic-ai knows."""
 
 
-def _short(value: object, limit: int = 60) -> str:
+def short_repr(value: object, limit: int = 60) -> str:
+    """`repr(value)` in at most about `limit` characters: cut in the middle, a string it cuts closed again.
+
+    `'a very long text'` becomes `'a very...'`, and `Ticket(summary='a very long text')` `Ticket(summary='a'...)`:
+    a string cut inside an object is closed before the dots, so the cut shows as one.
+    """
     text = repr(value)
-    return text if len(text) <= limit else text[: limit - 4] + '...' + text[-1]
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 4]
+    if isinstance(value, str):
+        return f'{head}...{text[-1]}'
+    closing = text[-1] if text[-1] in ')]}>' else ''  # the end of the object cut, kept
+    return f'{head}{_open_quote(head)}...{closing}'
+
+
+def _open_quote(text: str) -> str:
+    """The quote character of a string literal left open at the end of `text` (a repr), or ''."""
+    open_quote = ''
+    escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == '\\' and open_quote:
+            escaped = True
+        elif char in ('"', "'") and (not open_quote or char == open_quote):
+            open_quote = '' if open_quote else char
+    return open_quote
+
+
+_short = short_repr
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ the request. Outside a pytest session it is the real model, built on first use.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models import Model, ModelRequestParameters, StreamedResponse
 from pydantic_ai.settings import ModelSettings
 
-from . import _guard
+from . import _guard, _intercept
 from ._model import NamedModel
 
 __all__ = ('StandInModel',)
@@ -62,7 +62,9 @@ class StandInModel(NamedModel):
         model_request_parameters: ModelRequestParameters,
     ) -> ModelResponse:
         """Hand the request to the model answering now."""
-        return await self.target().request(messages, model_settings, model_request_parameters)
+        target = self.target()
+        with _intercept.asking(self._name):
+            return await target.request(messages, model_settings, model_request_parameters)
 
     @asynccontextmanager
     async def request_stream(
@@ -73,7 +75,10 @@ class StandInModel(NamedModel):
         run_context: Any = None,
     ) -> AsyncGenerator[StreamedResponse, None]:
         """Hand the streamed request to the model answering now."""
-        async with self.target().request_stream(
-            messages, model_settings, model_request_parameters, run_context
-        ) as stream:
+        target = self.target()
+        async with AsyncExitStack() as stack:
+            with _intercept.asking(self._name):  # while the answering model opens its stream, and chooses its answer
+                stream = await stack.enter_async_context(
+                    target.request_stream(messages, model_settings, model_request_parameters, run_context)
+                )
             yield stream

@@ -188,7 +188,8 @@ def _outside_lines(model: Any, requests: Sequence[Any]) -> list[str]:
             answer = f'model ({request.answered_by}): {parts}'
         else:
             answer = _error_line(request.error) if request.error is not None else 'no answer'
-        lines.append(f'  request {request.number}: {asked}')
+        agent = getattr(request, 'agent_name', None)
+        lines.append(f'  request {request.number}{f" from {agent!r}" if agent else ""}: {asked}')
         lines.append(f'    {answer}')
     return lines
 

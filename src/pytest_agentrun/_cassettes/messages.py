@@ -74,11 +74,11 @@ def mismatch_message(
 
 def exhausted_message(*, nodeid: str, path: str, name: str, number: int, recorded: int) -> str:
     """The failure of a replayed request after every recorded answer for its model was used."""
-    plural = 's' if recorded != 1 else ''
+    replayed = 'it was replayed' if recorded == 1 else f'all {recorded} were replayed'
     return '\n'.join(
         [
             f'pytest-agentrun: request {number} to {name!r} has no answer in {path}: the cassette recorded '
-            f'{recorded} request{plural} to that model, and all were replayed.',
+            f'{recorded} request{"s" if recorded != 1 else ""} to that model, and {replayed}.',
             'The test now makes more requests than when it was recorded. Record the cassette again:',
             record_command(nodeid),
         ]
@@ -94,7 +94,8 @@ def unused_message(*, nodeid: str, path: str, unused: Sequence[str], recorded: i
     more = len(unused) - UNUSED_SHOWN if len(unused) > UNUSED_SHOWN + 1 else 0
     return '\n'.join(
         [
-            f'pytest-agentrun: {len(unused)} of the {recorded} requests recorded in {path} were never replayed:',
+            f'pytest-agentrun: {len(unused)} of the {recorded} requests recorded in {path} '
+            f'{"was" if len(unused) == 1 else "were"} never replayed:',
             *(f'  {u}' for u in unused[: len(unused) - more]),
             *([f'  ... and {more} more'] if more else []),
             'The test now makes fewer requests than when it was recorded. Record the cassette again:',
