@@ -1,8 +1,9 @@
 """pydantic_ai_examples.chat_app: a FastAPI chat whose agent ('openai:gpt-5.2') streams its answer as
 newline-delimited JSON and keeps the conversation in SQLite, passed back as message history on the next prompt.
 
-Tested through HTTP as a FastAPI user tests it: httpx's ASGI transport, the database dependency overridden with
-the app's own Database on a temporary file.
+Tested through HTTP as a FastAPI user tests it, the database dependency overridden with the app's own Database on
+a temporary file: with httpx's ASGI transport in the test's event loop, and with FastAPI's TestClient, which runs
+the app (and so the agent) in a thread of its own.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from pydantic_ai.messages import ModelResponse, TextPart, UserPromptPart
 from pydantic_ai_examples import chat_app
 from pydantic_ai_examples.chat_app import Database, app, get_db
@@ -83,3 +85,24 @@ async def test_index_serves_the_page(client):
     assert response.status_code == 200
     assert response.headers['content-type'].startswith('text/html')
     assert (chat_app.THIS_DIR / 'chat_app.html').read_text() == response.text
+
+
+def test_with_fastapis_test_client(agentrun, tmp_path):
+    model = agentrun.model('openai:gpt-5.2', ['Hello! I am a chat bot.', 'You said "Hi".'])
+
+    async def database():
+        # opened in the app's event loop, which TestClient runs in another thread
+        async with Database.connect(tmp_path / 'chat.sqlite') as db:
+            yield db
+
+    app.dependency_overrides[get_db] = database
+    try:
+        client = TestClient(app)
+        first = client.post('/chat/', data={'prompt': 'Hi'})
+        second = client.post('/chat/', data={'prompt': 'What did I say first?'})
+    finally:
+        app.dependency_overrides.clear()
+
+    assert lines(first)[-1]['content'] == 'Hello! I am a chat bot.'
+    assert lines(second)[-1]['content'] == 'You said "Hi".'
+    assert [type(m).__name__ for m in model.requests[1].messages] == ['ModelRequest', 'ModelResponse', 'ModelRequest']
