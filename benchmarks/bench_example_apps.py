@@ -237,6 +237,13 @@ def summarize(report: dict[str, dict[str, object]], versions: tuple[str, str]) -
             if entry.get('message'):
                 notes.append(str(entry['message']))
             print(f'  {outcome:<8} {test}: {"; ".join(notes) if notes else "no workaround"}')
+    limitations = Counter(
+        str(entry['xfail'][0]) for tests in per_app.values() for _, entry, _ in tests if entry.get('xfail')
+    )
+    if limitations:
+        print('\nknown limitations (strict xfail: each fails the benchmark the day it is fixed, to be un-marked)')
+        for reason, count in limitations.items():
+            print(f'  {count} test{"s" if count > 1 else ""}: {reason}')
     return failures, workarounds
 
 

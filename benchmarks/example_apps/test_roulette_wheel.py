@@ -8,7 +8,7 @@ import pytest
 from pydantic_ai_examples import roulette_wheel
 from pydantic_ai_examples.roulette_wheel import Deps, roulette_agent
 
-from pytest_agentrun import InvalidArgumentsError, assert_nodes, assert_tool_calls, output, tool_call
+from pytest_agentrun import InvalidArgumentsError, assert_nodes, assert_tool_calls, assert_usage, output, tool_call
 
 
 @pytest.mark.anyio
@@ -26,6 +26,7 @@ async def test_bet(agentrun, square, spun, won):
     assert run.tool_calls[0].result == spun
     assert_tool_calls(run, [tool_call('roulette_wheel', square=square), 'final_result'])
     assert_nodes(run, 'UserPrompt -> (ModelRequest -> CallTools) * 2 -> End')
+    assert_usage(run, requests=2, tool_calls=1)
     assert run.messages[1].model_name == 'llama-3.3-70b-versatile'
     assert 'roulette_wheel' in run.requests[0].instructions
 

@@ -8,7 +8,7 @@ import pytest
 from pydantic_ai_examples import stream_whales
 from pydantic_ai_examples.stream_whales import agent
 
-from pytest_agentrun import InvalidOutputError, assert_tool_calls, output
+from pytest_agentrun import InvalidOutputError, assert_nodes, assert_tool_calls, assert_usage, output
 
 WHALES = [
     {
@@ -31,6 +31,8 @@ async def test_streamed_structured_output(agentrun):
 
     assert run.output == WHALES
     assert_tool_calls(run, ['final_result'])
+    assert_nodes(run, 'UserPrompt -> ModelRequest -> CallTools -> End')
+    assert_usage(run, requests=1, tool_calls=0)
     # the output tool's arguments arrived in pieces
     deltas = [e for e in run.events if type(e).__name__ == 'PartDeltaEvent']
     assert len(deltas) > 10
