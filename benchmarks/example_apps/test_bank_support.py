@@ -7,10 +7,26 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from dirty_equals import IsDatetime, IsNumber, IsStr
+from inline_snapshot import snapshot
 from pydantic_ai_examples import bank_support
 from pydantic_ai_examples.bank_support import DatabaseConn, SupportDependencies, SupportOutput, support_agent
 
-from pytest_agentrun import InvalidOutputError, assert_nodes, assert_tool_calls, assert_usage, output, tool_call
+from pytest_agentrun import (
+    InvalidOutputError,
+    assert_nodes,
+    assert_tool_calls,
+    assert_usage,
+    normalize_messages,
+    output,
+    tool_call,
+)
+
+# the agent's instructions, then those its function adds from the deps
+INSTRUCTIONS = (
+    'You are a support agent in our bank, give the customer support and judge the risk level of their query. '
+    "Reply using the customer's name.\n\nThe customer's name is 'John'"
+)
 
 
 class FakeDatabase:
@@ -53,6 +69,88 @@ def test_balance(agentrun, db):
     # the instructions name the customer, from the deps
     assert run.requests[0].instructions.endswith("The customer's name is 'John'")
     assert db.asked == [('name', 123), ('balance', 123), ('name', 123)]
+
+
+def test_balance_messages_snapshot(agentrun, db):
+    run = agentrun.run_sync(
+        support_agent,
+        'What is my balance?',
+        deps=SupportDependencies(customer_id=123, db=db),
+        script=[tool_call('customer_balance'), output(support_advice='John: $123.45.', block_card=False, risk=1)],
+    )
+
+    assert normalize_messages(run) == snapshot(
+        [
+            {
+                'parts': [{'content': 'What is my balance?', 'timestamp': IsDatetime(), 'part_kind': 'user-prompt'}],
+                'timestamp': IsDatetime(),
+                'instructions': INSTRUCTIONS,
+                'kind': 'request',
+                'run_id': IsStr(),
+                'conversation_id': IsStr(),
+            },
+            {
+                'parts': [
+                    {'tool_name': 'customer_balance', 'args': {}, 'tool_call_id': IsStr(), 'part_kind': 'tool-call'}
+                ],
+                'usage': {'input_tokens': 54, 'output_tokens': 2, 'cost': IsNumber()},
+                'model_name': 'gpt-5.2',
+                'model_id': 'openai:gpt-5.2',
+                'timestamp': IsDatetime(),
+                'kind': 'response',
+                'run_id': IsStr(),
+                'conversation_id': IsStr(),
+            },
+            {
+                'parts': [
+                    {
+                        'tool_name': 'customer_balance',
+                        'content': '$123.45',
+                        'tool_call_id': IsStr(),
+                        'timestamp': IsDatetime(),
+                        'part_kind': 'tool-return',
+                    }
+                ],
+                'timestamp': IsDatetime(),
+                'instructions': INSTRUCTIONS,
+                'kind': 'request',
+                'run_id': IsStr(),
+                'conversation_id': IsStr(),
+            },
+            {
+                'parts': [
+                    {
+                        'tool_name': 'final_result',
+                        'args': {'support_advice': 'John: $123.45.', 'block_card': False, 'risk': 1},
+                        'tool_call_id': IsStr(),
+                        'part_kind': 'tool-call',
+                    }
+                ],
+                'usage': {'input_tokens': 56, 'output_tokens': 12, 'cost': IsNumber()},
+                'model_name': 'gpt-5.2',
+                'model_id': 'openai:gpt-5.2',
+                'timestamp': IsDatetime(),
+                'kind': 'response',
+                'run_id': IsStr(),
+                'conversation_id': IsStr(),
+            },
+            {
+                'parts': [
+                    {
+                        'tool_name': 'final_result',
+                        'content': 'Final result processed.',
+                        'tool_call_id': IsStr(),
+                        'timestamp': IsDatetime(),
+                        'part_kind': 'tool-return',
+                    }
+                ],
+                'timestamp': IsDatetime(),
+                'kind': 'request',
+                'run_id': IsStr(),
+                'conversation_id': IsStr(),
+            },
+        ]
+    )
 
 
 def test_lost_card_blocks_it(agentrun, db):
