@@ -25,7 +25,7 @@ from pydantic_ai_examples.flight_booking import (
     seat_preference_agent,
 )
 
-from pytest_agentrun import assert_nodes, assert_tool_calls, assert_usage, output, tool_call
+from pytest_agentrun import RealRequestBlockedError, assert_nodes, assert_tool_calls, assert_usage, output, tool_call
 
 JAN_10 = datetime.date(2025, 1, 10)
 # what the extraction agent reads in the page (flights_web_page), as a model would extract it
@@ -64,6 +64,25 @@ async def test_search_extracts_then_picks_the_cheapest_flight(agentrun, deps):
     assert [r.prompt for r in extraction.requests] == [flight_booking.flights_web_page]
     assert extraction.requests[0].instructions == 'Extract all the flight details from the given text.'
     assert_usage(run, requests=3, tool_calls=1)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pytest-agentrun: the error for a nested agent left unscripted names the model ('openai:gpt-5.2', which "
+    "the run's script does answer) but not the agent that asked, nor agentrun.model(..., agent=...)",
+)
+@pytest.mark.anyio
+async def test_the_error_for_an_unscripted_nested_agent_names_it(agentrun, deps):
+    with pytest.raises(RealRequestBlockedError) as blocked:
+        await agentrun.run(
+            search_agent,
+            'Find me a flight from SFO to ANC on 2025-01-10',
+            deps=deps,
+            script=[tool_call('extract_flights'), output(CHEAPEST)],
+        )
+
+    assert 'extraction_agent' in str(blocked.value)
+    assert 'agent=' in str(blocked.value)
 
 
 @pytest.mark.anyio
