@@ -207,13 +207,16 @@ def summarize(report: dict[str, dict[str, object]], versions: tuple[str, str]) -
 
     failures = workarounds = 0
     print(f'\npydantic-ai-slim {versions[0]}, pydantic-ai-examples {versions[1]}, Python {sys.version.split()[0]}')
-    print(f'\n{"app":<26} {"tests":>5} {"passed":>6} {"xfailed":>7} {"failed":>6} {"workarounds":>11}')
+    print(f'\n{"app":<26} {"tests":>5} {"passed":>6} {"xfailed":>7} {"skipped":>7} {"failed":>6} {"workarounds":>11}')
     for app in APPS:
         tests = per_app.get(app, [])
         outcomes = Counter(str(e.get('outcome')) for _, e, _ in tests)
         needing = sum(1 for _, e, d in tests if d or e.get('workarounds'))
-        failed = len(tests) - outcomes['passed'] - outcomes['xfailed']
-        print(f'{app:<26} {len(tests):>5} {outcomes["passed"]:>6} {outcomes["xfailed"]:>7} {failed:>6} {needing:>11}')
+        failed = len(tests) - outcomes['passed'] - outcomes['xfailed'] - outcomes['skipped']
+        print(
+            f'{app:<26} {len(tests):>5} {outcomes["passed"]:>6} {outcomes["xfailed"]:>7} {outcomes["skipped"]:>7} '
+            f'{failed:>6} {needing:>11}'
+        )
         failures += failed + (0 if tests else 1)
         workarounds += needing
     for app in sorted(set(per_app) - set(APPS)):

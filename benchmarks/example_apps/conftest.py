@@ -41,7 +41,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         outcome = report.outcome
     if _RANK.index(outcome) >= _RANK.index(entry.get('outcome', 'not run')):
         entry['outcome'] = outcome
-    if report.failed:
+    if report.skipped and not hasattr(report, 'wasxfail') and isinstance(report.longrepr, tuple):
+        entry['message'] = f'skipped: {report.longrepr[2].removeprefix("Skipped: ")}'
+    if report.failed and 'message' not in entry:
         entry['message'] = report.longreprtext.strip().splitlines()[-1] if report.longreprtext else ''
 
 

@@ -5,6 +5,7 @@ structured output (SupportOutput), on 'openai:gpt-5.2'.
 from __future__ import annotations
 
 import sqlite3
+from importlib.metadata import version
 
 import pytest
 from dirty_equals import IsDatetime, IsNumber, IsStr
@@ -71,6 +72,10 @@ def test_balance(agentrun, db):
     assert db.asked == [('name', 123), ('balance', 123), ('name', 123)]
 
 
+@pytest.mark.skipif(
+    tuple(int(n) for n in version('pydantic-ai-slim').split('.')[:2]) < (2, 64),
+    reason='the snapshot was written on pydantic-ai 2.64+, whose responses have model_id (docs/versions.md)',
+)
 def test_balance_messages_snapshot(agentrun, db):
     run = agentrun.run_sync(
         support_agent,
