@@ -176,7 +176,7 @@ def scan(path: Path) -> dict[str, list[str]]:
                     target = node.args[0]
                     text = ast.unparse(target)
                     root = text.split('.')[0].strip('\'"')
-                    if root in pydantic_ai_names or text.strip('\'"').startswith('pydantic_ai'):
+                    if root in pydantic_ai_names or root == 'pydantic_ai':
                         found.append(WORKAROUND_PATTERNS[3])
                 if name in ('TestModel', 'FunctionModel') or name.endswith(('.TestModel', '.FunctionModel')):
                     found.append(WORKAROUND_PATTERNS[4])
