@@ -89,9 +89,10 @@ def test_blocked_by_default(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         exact(
             'E       pytest_agentrun.RealRequestBlockedError: pytest-agentrun blocked a real request to the '
-            "model 'openai:gpt-5.2' in test_blocked.py::test_weather.",
+            "model 'openai:gpt-5.2', asked by the agent 'agent', in test_blocked.py::test_weather.",
             'E       Tests must not call a paid model API by accident. Script the model instead:',
             "E           agentrun.model('openai:gpt-5.2', script=[...])   # with the agentrun fixture",
+            "E           agentrun.model('openai:gpt-5.2', script=[...], agent=agent)   # for the agent 'agent' only",
             'E           agentrun.run(agent, prompt, script=[...])',
             'E       or replay its answers from a cassette: @pytest.mark.agentrun(cassette=True), recorded once with',
             'E       --agentrun-record; or allow real requests: @pytest.mark.agentrun(real_requests=True) on the test,',
@@ -119,7 +120,7 @@ def test_blocked_names_a_test_in_a_class_and_a_streamed_request(project: pytest.
     result.stdout.fnmatch_lines(
         exact(
             'E       pytest_agentrun.RealRequestBlockedError: pytest-agentrun blocked a real request to the '
-            "model 'openai:gpt-5.2' in test_blocked.py::TestWeather::test_stream.",
+            "model 'openai:gpt-5.2', asked by the agent 'agent', in test_blocked.py::TestWeather::test_stream.",
             'E       Tests must not call a paid model API by accident. Script the model instead:',
         ),
         consecutive=True,
@@ -506,11 +507,12 @@ def test_a_blocked_request_the_code_catches_fails_at_teardown(pytester: pytest.P
         [
             '_* ERROR at teardown of test_no_fixture _*',
             *exact(
-                "pytest-agentrun blocked a real request to the model 'openai:gpt-5.2' in "
+                "pytest-agentrun blocked a real request to the model 'openai:gpt-5.2', asked by the agent 'agent', in "
                 'test_fallback.py::test_no_fixture, and the code under test caught the error: the test went on '
                 "without the model's answer.",
                 'Tests must not call a paid model API by accident. Script the model instead:',
                 "    agentrun.model('openai:gpt-5.2', script=[...])   # with the agentrun fixture",
+                "    agentrun.model('openai:gpt-5.2', script=[...], agent=agent)   # for the agent 'agent' only",
                 '    agentrun.run(agent, prompt, script=[...])',
                 'or replay its answers from a cassette: @pytest.mark.agentrun(cassette=True), recorded once with',
                 '--agentrun-record; or allow real requests: @pytest.mark.agentrun(real_requests=True) on the test,',
@@ -524,8 +526,8 @@ def test_a_blocked_request_the_code_catches_fails_at_teardown(pytester: pytest.P
     result.stdout.fnmatch_lines(
         [
             '_* ERROR at teardown of test_with_fixture _*',
-            "pytest-agentrun blocked a real request to the model 'openai:gpt-5.2' in test_fallback.py::test_with_*",
-            *['*'] * 7,
+            "pytest-agentrun blocked a real request to the model 'openai:gpt-5.2', asked by the agent 'agent', in *",
+            *['*'] * 8,
             '',
             *exact(
                 "ScriptedModel('openai:gpt-4o') received 0 requests, but 1 scripted turn was never used:",

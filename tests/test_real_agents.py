@@ -109,7 +109,7 @@ def test_an_unscripted_model_object_is_blocked_with_the_plugins_message(pytester
     result.stdout.fnmatch_lines(
         [
             'E       pytest_agentrun.RealRequestBlockedError: pytest-agentrun blocked a real request to the model '
-            "'openai:gpt-5' in test_app.py::test_unscripted.",
+            "'openai:gpt-5', asked by the agent 'agent', in test_app.py::test_unscripted.",
             "E           agentrun.model('openai:gpt-5', script=[[]...[]])   # with the agentrun fixture",
         ]
     )
@@ -357,3 +357,22 @@ async def test_a_fallback_run_answers_under_the_name_of_the_model_asked(agentrun
     agentrun.model('anthropic:claude-sonnet-4-5', ['Anthropic answered.'])
     run = await agentrun.run(agent, 'Hi')  # no script: the fallback's models are scripted by name
     assert run.output == 'Anthropic answered.'
+
+
+def test_blocked_names_the_agent_asking_and_how_to_script_it(agentrun: AgentRunFactory) -> None:
+    router = Agent('openai:gpt-5.2', name='router')
+    helper = Agent('openai:gpt-5.2', name='helper')
+
+    @router.tool_plain
+    async def ask_helper() -> str:
+        return (await helper.run('What is 2 + 2?')).output
+
+    with pytest.raises(RealRequestBlockedError) as blocked:
+        agentrun.run_sync(router, 'Hi', script=[tool_call('ask_helper')])
+    lines = str(blocked.value).splitlines()
+    assert lines[0].startswith(
+        "pytest-agentrun blocked a real request to the model 'openai:gpt-5.2', asked by the agent 'helper', in "
+    )
+    assert (
+        lines[3] == "    agentrun.model('openai:gpt-5.2', script=[...], agent=helper)   # for the agent 'helper' only"
+    )

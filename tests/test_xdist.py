@@ -83,7 +83,7 @@ def check(result: pytest.RunResult) -> None:
     result.stdout.fnmatch_lines(
         [
             '*RealRequestBlockedError: pytest-agentrun blocked a real request to the model '
-            "'openai:gpt-5.2' in test_project.py::test_unscripted_fails.",
+            "'openai:gpt-5.2', asked by the agent 'agent', in test_project.py::test_unscripted_fails.",
         ]
     )
     result.stdout.fnmatch_lines(

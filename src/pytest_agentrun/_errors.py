@@ -67,14 +67,21 @@ class RealRequestBlockedError(ScriptError):
     __module__ = 'pytest_agentrun'
 
 
-def blocked_message(name: str, test: str | None) -> str:
-    """The message of `RealRequestBlockedError`."""
+def blocked_message(name: str, test: str | None, agent: str | None = None) -> str:
+    """The message of `RealRequestBlockedError`; `agent` is the name of the agent whose run asked, if known."""
     where = f' in {test}' if test else ''
+    asker = f', asked by the agent {agent!r},' if agent else ''
+    for_agent = (
+        [f'    agentrun.model({name!r}, script=[...], agent={agent})   # for the agent {agent!r} only']
+        if agent and agent.isidentifier()
+        else []
+    )
     return '\n'.join(
         [
-            f'pytest-agentrun blocked a real request to the model {name!r}{where}.',
+            f'pytest-agentrun blocked a real request to the model {name!r}{asker}{where}.',
             'Tests must not call a paid model API by accident. Script the model instead:',
             f'    agentrun.model({name!r}, script=[...])   # with the agentrun fixture',
+            *for_agent,
             '    agentrun.run(agent, prompt, script=[...])',
             'or replay its answers from a cassette: @pytest.mark.agentrun(cassette=True), recorded once with',
             '--agentrun-record; or allow real requests: @pytest.mark.agentrun(real_requests=True) on the test,',

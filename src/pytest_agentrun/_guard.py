@@ -108,7 +108,7 @@ class Guard:
             return self._cassette(name, real, prepared)
         if self._real_requests:
             return real()
-        error = RealRequestBlockedError(blocked_message(name, self.test))
+        error = RealRequestBlockedError(blocked_message(name, self.test, getattr(agent, 'name', None)))
         if self._expecting:
             self._seen.add(id(error))
         self._blocked.append(error)
