@@ -56,7 +56,7 @@ def test_the_conftest_agent_is_scripted(agentrun):
 
 
 def test_the_conftest_agent_is_blocked():
-    with pytest.raises(RealRequestBlockedError, match="the model 'openai:gpt-5.2', asked by the agent 'agent', in test_app.py::"):
+    with pytest.raises(RealRequestBlockedError, match="'openai:gpt-5.2', asked by the agent 'agent', in test_app"):
         agent.run_sync('Weather in Paris?')
 """
 
