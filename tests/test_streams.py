@@ -11,7 +11,7 @@ from pydantic_ai.messages import ModelResponse, PartDeltaEvent, PartStartEvent, 
 from pydantic_ai.models.test import TestModel
 from releases import HAS_STREAM_CANCEL
 
-from pytest_agentrun import AgentRunFactory, ScriptedModel, tool_call
+from pytest_agentrun import AgentRunFactory, ScriptedModel, text, tool_call, turn
 
 
 def weather_agent() -> Agent[None, str]:
@@ -135,3 +135,27 @@ async def test_a_cancelled_stream_stops_like_pydantic_ais_own_test_model(make_mo
     assert response.parts[0].content == 'Once upon '  # type: ignore[union-attr]
     assert getattr(response, 'state', 'interrupted') == 'interrupted'
     assert seen[:2] == ['Once ', 'upon ']
+
+
+# --- pacing: code that debounces a stream ----------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_paced_deltas_reach_code_that_debounces_them_apart() -> None:
+    chunks = ['Once', ' upon', ' a', ' time']
+
+    async def deltas(model: ScriptedModel) -> list[str]:
+        async with Agent(model).run_stream('Tell me a story') as result:
+            return [d async for d in result.stream_text(delta=True, debounce_by=0.02)]
+
+    assert await deltas(ScriptedModel([text(chunks=chunks)])) == ['Once upon a time']  # all at once: merged
+    assert await deltas(ScriptedModel([text(chunks=chunks)], chunk_delay=0.06)) == chunks
+    assert await deltas(ScriptedModel([turn(text(chunks=chunks), chunk_delay=0.06)])) == chunks
+
+
+def test_chunk_delay_is_checked() -> None:
+    with pytest.raises(ValueError, match=r'turn\(\): chunk_delay must be a non-negative number of seconds, got -1'):
+        turn('Hi', chunk_delay=-1)
+    with pytest.raises(ValueError, match='ScriptedModel: chunk_delay must be a non-negative number of seconds'):
+        ScriptedModel(['Hi'], chunk_delay='fast')  # type: ignore[arg-type]
+    assert repr(turn('Hi', chunk_delay=0.1)) == "turn('Hi', chunk_delay=0.1)"

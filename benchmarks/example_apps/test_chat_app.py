@@ -17,7 +17,7 @@ from pydantic_ai.messages import ModelResponse, TextPart, UserPromptPart
 from pydantic_ai_examples import chat_app
 from pydantic_ai_examples.chat_app import Database, app, get_db
 
-from pytest_agentrun import text
+from pytest_agentrun import text, turn
 
 
 @pytest.fixture
@@ -53,15 +53,12 @@ async def test_post_streams_the_answer(agentrun, client):
     assert model.requests[0].streamed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='pytest-agentrun: a scripted stream sends its deltas with no time between them (and has no way to set '
-    "one), so the app's "
-    'stream_output(debounce_by=0.01) merges all but the first: the browser gets "Hello", then the whole answer',
-)
 @pytest.mark.anyio
 async def test_the_browser_sees_the_answer_grow_delta_by_delta(agentrun, client):
-    agentrun.model('openai:gpt-5.2', [text(chunks=['Hello', ' there!', ' How can I', ' help?'])])
+    # the deltas a moment apart, as a real model's arrive: the app debounces them by 0.01 s
+    agentrun.model(
+        'openai:gpt-5.2', [turn(text(chunks=['Hello', ' there!', ' How can I', ' help?']), chunk_delay=0.05)]
+    )
 
     response = await client.post('/chat/', data={'prompt': 'Hi'})
 

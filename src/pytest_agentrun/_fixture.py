@@ -292,6 +292,7 @@ class AgentRunFactory:
         default: ScriptItem | None = None,
         stream: bool = False,
         chunk_words: int | None = None,
+        chunk_delay: float | None = None,
         **run_kwargs: Any,
     ) -> RecordedRun[Any]:
         """Run `agent` on `prompt` against a scripted model and return the recorded run.
@@ -301,7 +302,11 @@ class AgentRunFactory:
         records every stream event.
         """
         _name_agent(agent, sys._getframe(1))  # pyright: ignore[reportPrivateUsage]
-        options: dict[str, Any] = {} if chunk_words is None else {'chunk_words': chunk_words}
+        options: dict[str, Any] = {
+            name: value
+            for name, value in (('chunk_words', chunk_words), ('chunk_delay', chunk_delay))
+            if value is not None
+        }
         try:
             async with self._scripting(agent, script, rules, default, options, run_kwargs) as (model, kwargs):
                 recorded: RecordedRun[Any] = RecordedRun(prompt=prompt, model=model)
@@ -322,6 +327,7 @@ class AgentRunFactory:
         default: ScriptItem | None = None,
         stream: bool = False,
         chunk_words: int | None = None,
+        chunk_delay: float | None = None,
         **run_kwargs: Any,
     ) -> RecordedRun[Any]:
         """`run` for synchronous tests: runs the agent in a fresh event loop."""
@@ -338,6 +344,7 @@ class AgentRunFactory:
                 default=default,
                 stream=stream,
                 chunk_words=chunk_words,
+                chunk_delay=chunk_delay,
                 **run_kwargs,
             )
 

@@ -63,6 +63,7 @@ from ._script import (
     ToolCall,
     Turn,
     args_json,
+    check_chunk_delay,
     retry_text,
     split_args,
     split_words,
@@ -331,6 +332,7 @@ class ScriptedModel(NamedModel):
         default: ScriptItem | None = None,
         model: str | None = None,
         chunk_words: int = DEFAULT_CHUNK_WORDS,
+        chunk_delay: float = 0.0,
         allow_unknown_tools: bool = False,
         keep_requests: int | None = None,
         profile: ModelProfileSpec | None = None,
@@ -344,6 +346,7 @@ class ScriptedModel(NamedModel):
             default: The answer to any request that neither the script nor a rule answers.
             model: A model to stand in for, e.g. `'openai:gpt-5.2'`: its name, provider and profile are reported.
             chunk_words: Words per streamed text delta.
+            chunk_delay: Seconds between streamed deltas (for code that debounces a stream); 0 sends them at once.
             allow_unknown_tools: Let scripted tool calls name tools the agent does not offer.
             keep_requests: Keep only the latest this many requests in `requests` (`None`: all), for a model
                 reused for many runs; numbering goes on.
@@ -367,6 +370,8 @@ class ScriptedModel(NamedModel):
         self._default: Turn | None = None if default is None else _checked(to_turn(default, 'default'), 'default')
         self._stand_in = model
         self._chunk_words = chunk_words
+        check_chunk_delay(chunk_delay, 'ScriptedModel')
+        self._chunk_delay = float(chunk_delay)
         self._allow_unknown_tools = allow_unknown_tools
         if keep_requests is not None and (
             not isinstance(keep_requests, int) or isinstance(keep_requests, bool) or keep_requests < 0  # pyright: ignore[reportUnnecessaryIsInstance]
@@ -517,6 +522,7 @@ class ScriptedModel(NamedModel):
             _parts=list(response.parts),
             _chunks=chunks,
             _chunk_words=turn.chunk_words or self._chunk_words,
+            _chunk_delay=turn.chunk_delay if turn.chunk_delay is not None else self._chunk_delay,
             _explicit_usage=response.usage if explicit_usage else None,
             _finish_reason=_compat.finish_reason(response),
         )
@@ -892,9 +898,19 @@ class ScriptedStreamedResponse(StreamedResponse):
     _parts: list[ModelResponsePart]
     _chunks: list[tuple[str, ...] | None]
     _chunk_words: int
+    _chunk_delay: float
     _explicit_usage: RequestUsage | None
     _finish_reason: Any
     _timestamp: datetime = field(default_factory=now_utc)
+    _sent: int = 0
+
+    async def _paced(self) -> None:
+        """Wait the scripted delay before every delta but the first."""
+        if self._chunk_delay and self._sent:
+            import anyio
+
+            await anyio.sleep(self._chunk_delay)
+        self._sent += 1
 
     async def _get_event_iterator(self) -> AsyncIterator[ModelResponseStreamEvent]:
         manager = self._parts_manager
@@ -904,6 +920,7 @@ class ScriptedStreamedResponse(StreamedResponse):
                 return
             if isinstance(part, TextPart):
                 for chunk in explicit or split_words(part.content, self._chunk_words):
+                    await self._paced()
                     if self._stopped():
                         return
                     self._count(chunk)
@@ -911,6 +928,7 @@ class ScriptedStreamedResponse(StreamedResponse):
                         yield event
             elif isinstance(part, ThinkingPart):
                 for chunk in split_words(part.content, self._chunk_words) or ['']:
+                    await self._paced()
                     if self._stopped():
                         return
                     self._count(chunk)
@@ -928,6 +946,7 @@ class ScriptedStreamedResponse(StreamedResponse):
                     args_json(part.args if part.args is not None else {}), self._chunk_words
                 )
                 for n, piece in enumerate(pieces or ['']):
+                    await self._paced()
                     if self._stopped():
                         return
                     self._count(piece)

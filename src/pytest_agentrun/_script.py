@@ -330,6 +330,8 @@ class Turn:
     """The finish reason the response reports."""
     chunk_words: int | None = None
     """Words per streamed text delta for this turn; `None` uses the model's setting."""
+    chunk_delay: float | None = None
+    """Seconds between the streamed deltas of this turn; `None` uses the model's setting."""
     source: str = field(default='', compare=False)
     """How the turn was written, for messages."""
 
@@ -538,8 +540,13 @@ def turn(
     usage: RequestUsage | Mapping[str, int] | None = None,
     finish_reason: FinishReason | None = None,
     chunk_words: int | None = None,
+    chunk_delay: float | None = None,
 ) -> Turn:
-    """One response made of `parts`, with options: `turn('Hi', usage={'input_tokens': 3}, finish_reason='stop')`."""
+    """One response made of `parts`, with options: `turn('Hi', usage={'input_tokens': 3}, finish_reason='stop')`.
+
+    `chunk_delay=0.2` waits 0.2 s between the deltas of a streamed response, as a real model's arrive, so code that
+    debounces a stream (pydantic-ai's `stream_text` does, by 0.1 s) sees them apart.
+    """
     if not parts:
         raise ValueError('turn() needs at least one part, e.g. turn("Hello", finish_reason="stop")')
     built = tuple(_as_part(p, f'turn() part {i}') for i, p in enumerate(parts))
@@ -548,9 +555,18 @@ def turn(
             f'turn(): finish_reason must be one of {", ".join(map(repr, FINISH_REASONS))}, got {finish_reason!r}'
         )
     _check_chunk_words(chunk_words, 'turn()')
+    check_chunk_delay(chunk_delay, 'turn()')
     if usage is not None and not isinstance(usage, Mapping) and not hasattr(usage, 'input_tokens'):
         raise TypeError(f'turn(): usage must be a RequestUsage or a mapping of counters, got {usage!r}')
-    return Turn(parts=built, usage=usage, finish_reason=finish_reason, chunk_words=chunk_words)
+    return Turn(parts=built, usage=usage, finish_reason=finish_reason, chunk_words=chunk_words, chunk_delay=chunk_delay)
+
+
+def check_chunk_delay(chunk_delay: float | None, where: str) -> None:
+    """Refuse a delay between streamed deltas that is not a non-negative number of seconds."""
+    if chunk_delay is not None and (
+        not isinstance(chunk_delay, (int, float)) or isinstance(chunk_delay, bool) or chunk_delay < 0  # pyright: ignore[reportUnnecessaryIsInstance]
+    ):
+        raise ValueError(f'{where}: chunk_delay must be a non-negative number of seconds, got {chunk_delay!r}')
 
 
 def _check_chunk_words(chunk_words: int | None, where: str) -> None:
@@ -615,7 +631,12 @@ def describe_turn(t: Turn) -> str:
     body = repr(t.parts[0]) if len(t.parts) == 1 else '[' + ', '.join(repr(p) for p in t.parts) + ']'
     options = [
         f'{name}={value!r}'
-        for name, value in (('usage', t.usage), ('finish_reason', t.finish_reason), ('chunk_words', t.chunk_words))
+        for name, value in (
+            ('usage', t.usage),
+            ('finish_reason', t.finish_reason),
+            ('chunk_words', t.chunk_words),
+            ('chunk_delay', t.chunk_delay),
+        )
         if value is not None
     ]
     if options:
