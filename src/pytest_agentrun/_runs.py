@@ -119,7 +119,7 @@ class RecordedRun(Generic[OutputT]):
         if self.result is None:
             ended = f', it ended with {self.error!r}' if self.error is not None else ''
             raise AssertionError(f'{self!r} did not finish{ended}, so it has no output')
-        return self.result.output
+        return _compat.result_output(self.result)
 
     @property
     def node_names(self) -> list[str]:
@@ -184,7 +184,7 @@ class RecordedRun(Generic[OutputT]):
     def __repr__(self) -> str:
         nodes = ' -> '.join(n.removesuffix('Node') for n in self.node_names) or 'no nodes'
         if self.result is not None:
-            ending = f' output={_clip(self.result.output)}'
+            ending = f' output={_clip(_compat.result_output(self.result))}'
         elif self.error is not None:
             ending = f' failed: {type(self.error).__name__}'
         else:

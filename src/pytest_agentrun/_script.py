@@ -520,7 +520,7 @@ def turn(
             f'turn(): finish_reason must be one of {", ".join(map(repr, FINISH_REASONS))}, got {finish_reason!r}'
         )
     _check_chunk_words(chunk_words, 'turn()')
-    if usage is not None and not isinstance(usage, Mapping) and not hasattr(usage, 'input_tokens'):
+    if usage is not None and not isinstance(usage, Mapping) and not hasattr(usage, 'details'):  # a usage dataclass
         raise TypeError(f'turn(): usage must be a RequestUsage or a mapping of counters, got {usage!r}')
     return Turn(parts=built, usage=usage, finish_reason=finish_reason, chunk_words=chunk_words)
 
