@@ -319,10 +319,12 @@ async def test_callable_turn_raising_through_raises() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.skipif(HAS_FINISH_REASON, reason='pydantic-ai with ModelResponse.finish_reason')
-async def test_callable_turn_with_unsupported_finish_reason() -> None:
+async def test_callable_turn_with_unsupported_finish_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_agentrun import _compat
+
+    monkeypatch.setattr(_compat, 'HAS_FINISH_REASON', False)  # as in every 0.x release and 1.0
     model = ScriptedModel([lambda info: turn('x', finish_reason='stop')])
-    with pytest.raises(ValueError, match=re.escape('sets finish_reason, but the installed pydantic-ai has no')):
+    with pytest.raises(ValueError, match=re.escape('has no ModelResponse.finish_reason: it came in 1.1;')):
         await Agent(model).run('x')
 
 

@@ -521,11 +521,13 @@ def test_finish_reason_is_accepted_where_supported() -> None:
     assert model.turns[2].finish_reason == 'length'
 
 
-@pytest.mark.skipif(HAS_FINISH_REASON, reason='pydantic-ai with ModelResponse.finish_reason')
-def test_finish_reason_fails_at_build_time_where_unsupported() -> None:
+def test_finish_reason_fails_at_build_time_where_unsupported(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_agentrun import _compat
+
+    monkeypatch.setattr(_compat, 'HAS_FINISH_REASON', False)  # as in every 0.x release and 1.0
     message = (
-        'script[2] sets finish_reason, but the installed pydantic-ai has no ModelResponse.finish_reason; '
-        'upgrade pydantic-ai or leave finish_reason out'
+        f'script[2] sets finish_reason, but the installed pydantic-ai ({_compat.VERSION}) has no '
+        'ModelResponse.finish_reason: it came in 1.1; upgrade pydantic-ai or leave finish_reason out'
     )
     with raises_exactly(ValueError, message):
         ScriptedModel([*OK, turn('a', finish_reason='stop')])

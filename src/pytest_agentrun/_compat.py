@@ -481,6 +481,8 @@ def stand_in_profile(
     a real model's, the result is not narrowed to the native tools the model class implements: a stand-in answers
     whatever native tool the profile lists.
     """
+    if not HAS_PROFILES:  # before 0.2.12: nothing reads a profile
+        return cast('_profiles.ModelProfile', None)
     real = None if given is not None and not PROFILE_IS_DICT else real_profile()
     if real is None:
         return _models.Model.profile.__get__(model, type(model))
@@ -597,24 +599,16 @@ def usage_tokens(usage: object) -> tuple[int, int]:
     return getattr(usage, 'request_tokens', None) or 0, getattr(usage, 'response_tokens', None) or 0
 
 
-_PARAMETER_FIELDS = _field_names(_models.ModelRequestParameters)
-_OUTPUT_NAMES = (
-    ('output_tools', 'allow_text_output')
-    if 'output_tools' in _PARAMETER_FIELDS
-    else ('result_tools', 'allow_text_result')
-)
-"""The request parameters name output tools and text output `output_tools`/`allow_text_output` (from 0.1.0),
-`result_tools`/`allow_text_result` before."""
-
-
 def output_tools(params: _models.ModelRequestParameters) -> list[Any]:
-    """The output tools a request offers (`output_tools`; `result_tools` before 0.1.0)."""
-    return cast('list[Any]', getattr(params, _OUTPUT_NAMES[0]))
+    """The output tools a request offers: `output_tools` (from 0.1.0), `result_tools` before."""
+    tools = getattr(params, 'output_tools', None)
+    return cast('list[Any]', tools if tools is not None else getattr(params, 'result_tools'))  # noqa: B009
 
 
 def allow_text_output(params: _models.ModelRequestParameters) -> bool:
-    """Whether a request takes text as its output (`allow_text_output`; `allow_text_result` before 0.1.0)."""
-    return bool(getattr(params, _OUTPUT_NAMES[1]))
+    """Whether a request takes text as its output: `allow_text_output` (from 0.1.0), `allow_text_result` before."""
+    allowed = getattr(params, 'allow_text_output', None)
+    return bool(allowed if allowed is not None else getattr(params, 'allow_text_result'))  # noqa: B009
 
 
 def output_mode(params: _models.ModelRequestParameters) -> str:
@@ -657,9 +651,10 @@ def init_model(model: _models.Model, settings: ModelSettings | None, profile: An
 
 def model_settings_of(model: _models.Model) -> ModelSettings | None:
     """A model's own settings: `model.settings` (from 0.4.2), else those `init_model` kept (None for others)."""
-    if MODEL_HAS_INIT:
-        return model.settings
-    return cast('ModelSettings | None', vars(model).get('_settings'))
+    settings = getattr(model, 'settings', None)
+    if settings is None and not MODEL_HAS_INIT:
+        settings = vars(model).get('_settings')
+    return cast('ModelSettings | None', settings)
 
 
 def _default_profile_flags() -> dict[str, bool]:
