@@ -156,7 +156,6 @@ HAS_IMAGE_OUTPUT_CHECK: bool = 'allow_image_output' in _field_names(_models.Mode
 
 from pytest_agentrun._compat import native_tools  # noqa: E402, F401 - the test of profiles reads it from here too
 
-
 # --- pydantic-ai 0.x ---------------------------------------------------------------------------------------------
 
 HAS_TOOL_CALLS_COUNTER: bool = 'tool_calls' in _field_names(_compat.RunUsage)

@@ -6,6 +6,7 @@ import dataclasses
 import types
 import warnings
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -655,7 +656,7 @@ def test_usage_tokens_of_both_namings() -> None:
         pytest.param(types.SimpleNamespace(result_tools=['t'], allow_text_result=True), ['t'], True, 'text', id='0.0'),
         pytest.param(types.SimpleNamespace(result_tools=[], allow_text_result=True), [], True, 'text', id='0.0-text'),
         pytest.param(
-            types.SimpleNamespace(output_tools=[], allow_text_output=False, output_mode='native'),
+            SimpleNamespace(output_tools=[], allow_text_output=False, output_mode='native'),
             [],
             False,
             'native',
@@ -741,7 +742,7 @@ def test_stand_in_profile_without_profiles(monkeypatch: pytest.MonkeyPatch) -> N
 def test_a_profile_is_refused_without_profiles(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_compat, 'HAS_PROFILES', False)
     monkeypatch.setattr(_compat, 'VERSION', '0.2.11')
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match='no model profiles') as info:
         ScriptedModel(['Hi'], profile=object())  # type: ignore[arg-type]
     assert str(info.value) == (
         'ScriptedModel(profile=...): the installed pydantic-ai (0.2.11) has no model profiles: they came in 0.2.12; '

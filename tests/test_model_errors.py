@@ -24,7 +24,6 @@ from pytest_agentrun import (
     tool_return,
     turn,
 )
-from pytest_agentrun._compat import HAS_FINISH_REASON
 
 RELAX_EXHAUSTED = (
     'Add a turn to the script or a rule matching this request, '
