@@ -200,10 +200,16 @@ ASYNC_FOR_YIELDS_USER_PROMPT = _async_for_yields_user_prompt()
 
 
 def request_parameters(**fields: Any) -> Any:
-    """`ModelRequestParameters(**fields)`; before 0.1.0 its fields had no defaults (and named output tools
-    `result_tools`), so they are filled in."""
+    """`ModelRequestParameters(**fields)`; up to 0.2.x its fields had no defaults (and before 0.1.0 named output
+    tools `result_tools`), so they are filled in."""
     names = _field_names(_models.ModelRequestParameters)
-    defaults = {'function_tools': [], 'allow_text_result': True, 'result_tools': []}
+    defaults = {
+        'function_tools': [],
+        'allow_text_result': True,
+        'result_tools': [],
+        'allow_text_output': True,
+        'output_tools': [],
+    }
     return _models.ModelRequestParameters(**{**{k: v for k, v in defaults.items() if k in names}, **fields})
 
 

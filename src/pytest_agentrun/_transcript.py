@@ -120,8 +120,9 @@ def _usage_line(usage: Any) -> str:
         f'{requests} request{"s" if requests != 1 else ""}',
         f'{input_tokens} input tokens',
         f'{output_tokens} output tokens',
-        f'{tool_calls} tool call{"s" if tool_calls != 1 else ""}',
     ]
+    if hasattr(usage, 'tool_calls'):  # counted from pydantic-ai 1.0
+        parts.append(f'{tool_calls} tool call{"s" if tool_calls != 1 else ""}')
     return 'usage: ' + ', '.join(parts)
 
 
