@@ -872,9 +872,11 @@ def _checked(turn: Turn, where: str) -> Turn:
     if isinstance(turn.usage, Mapping):
         unknown = sorted(set(turn.usage) - _compat.USAGE_FIELDS)
         if unknown:
+            later = [f'{n} came in {_compat.COUNTERS_ADDED[n]}' for n in unknown if n in _compat.COUNTERS_ADDED]
             raise ValueError(
                 f'{where} sets usage counters the installed pydantic-ai does not have: {", ".join(unknown)}; '
                 f'known counters: {", ".join(sorted(_compat.USAGE_FIELDS))}'
+                + (f' (the installed pydantic-ai is {_compat.VERSION}: {"; ".join(later)})' if later else '')
             )
         bad = {k: v for k, v in turn.usage.items() if not isinstance(v, int) or isinstance(v, bool) or v < 0}  # pyright: ignore[reportUnnecessaryIsInstance]
         if bad:
