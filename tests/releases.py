@@ -221,3 +221,7 @@ def usage(cls: Any, *, requests: int = 0, input_tokens: int = 0, output_tokens: 
     if 'requests' in _field_names(cls):
         counters['requests'] = requests
     return cls(**counters)
+
+
+HAS_PROVIDER_CLASSES: bool = hasattr(__import__('pydantic_ai.providers').providers, 'infer_provider_class')
+"""`pydantic_ai.providers.infer_provider_class` exists (from 0.2.19)."""

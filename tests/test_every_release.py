@@ -207,3 +207,28 @@ async def test_assert_usage_names_the_release_of_a_missing_counter(agentrun: Any
         f'\n(the installed pydantic-ai ({_compat.VERSION}) has no tool_calls counter: it came in 1.0; '
         'upgrade pydantic-ai or leave tool_calls out)'
     )
+
+
+def test_a_cassette_is_refused_where_there_is_no_request_usage(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_compat, 'HAS_REQUEST_USAGE', False)
+    monkeypatch.setattr(_compat, 'CASSETTES_MISSING', _compat.missing('RequestUsage', '0.7.3', 'run it without'))
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.agentrun(cassette=True)
+        def test_recorded():
+            pass
+        """
+    )
+    result = pytester.runpytest_inprocess('-p', 'no:cacheprovider')
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            '*::test_recorded: cassettes keep RequestUsage, '
+            f'but the installed pydantic-ai ({_compat.VERSION}) has no RequestUsage: it came in 0.7.3; upgrade '
+            'pydantic-ai or run it without'
+        ]
+    )

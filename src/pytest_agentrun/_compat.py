@@ -35,9 +35,12 @@ else:
     """The usage of a run: `RunUsage` (from 0.7.3), `Usage` before."""
 
 __all__ = (
+    'CASSETTES_MISSING',
+    'COUNTERS_ADDED',
     'FILE_PART',
     'HAS_FINISH_REASON',
     'HAS_PROFILES',
+    'HAS_REQUEST_USAGE',
     'HAS_THINKING',
     'NATIVE_CALL_PART',
     'NATIVE_RETURN_PART',
@@ -706,3 +709,10 @@ COUNTERS_ADDED: dict[str, str] = {
 }
 """The release that added each usage counter a test may ask for (messages only: `request_tokens` and
 `response_tokens` were their names before 0.7.3)."""
+
+
+HAS_REQUEST_USAGE: bool = 'RequestUsage' in vars(_usage)
+"""`RequestUsage`, the usage of one response that cassettes record, exists (from 0.7.3)."""
+
+CASSETTES_MISSING: str = missing('RequestUsage', '0.7.3', 'run the test without a cassette')
+"""Why a test cannot record or replay a cassette on a release without `RequestUsage`."""
