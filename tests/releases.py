@@ -225,3 +225,13 @@ def usage(cls: Any, *, requests: int = 0, input_tokens: int = 0, output_tokens: 
 
 HAS_PROVIDER_CLASSES: bool = hasattr(__import__('pydantic_ai.providers').providers, 'infer_provider_class')
 """`pydantic_ai.providers.infer_provider_class` exists (from 0.2.19)."""
+
+
+HAS_RUN_MODULE: bool = __import__('importlib.util').util.find_spec('pydantic_ai.run') is not None
+"""`pydantic_ai.run` (`AgentRun`, `AgentRunResult`) exists (from 1.0; before, they are in `pydantic_ai.agent`)."""
+
+HAS_STREAM_OUTPUT: bool = hasattr(__import__('pydantic_ai.result').result.StreamedRunResult, 'stream_output')
+"""`StreamedRunResult.stream_output` exists (from 0.8.1; `stream` before)."""
+
+HAS_NATIVE_TOOLS: bool = _compat.NATIVE_CALL_PART is not None
+"""Responses can hold native (built-in) tool calls and returns (from 0.6.2)."""

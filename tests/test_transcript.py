@@ -232,6 +232,7 @@ def test_the_factory_does_not_outlive_the_test(pytester: pytest.Pytester) -> Non
 
 @pytest.mark.filterwarnings('ignore:`BuiltinTool.*` is deprecated:DeprecationWarning')  # pydantic-ai 1.x emits them
 @pytest.mark.usefixtures('close_run_sync_loop')
+@pytest.mark.skipif(not releases.HAS_NATIVE_TOOLS, reason='native tools came in pydantic-ai 0.6.2')
 def test_native_tools_and_files_in_the_transcript() -> None:
     from releases import HAS_FILE_PART, native_tool_agent
 
