@@ -21,7 +21,7 @@ WRITTEN_FOR_LATER: dict[str, tuple[bool, str]] = {
     'test_arguments.py': _OUTPUT,
     'test_assertions.py': _IO_TOKENS,
     'test_cassette.py': (releases.HAS_IO_TOKENS, 'records RequestUsage in cassettes (pydantic-ai 0.7.3 on)'),
-    'test_docs_plugin.py': _OUTPUT,
+    'test_docs_plugin.py': (releases.HAS_SHORT_REPRS, 'prints reprs without default fields (pydantic-ai 0.2.7 on)'),
     'test_fixture.py': _IO_TOKENS,
     'test_guard.py': _INSTRUCTIONS,
     'test_lifecycle.py': _IO_TOKENS,

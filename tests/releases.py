@@ -223,10 +223,6 @@ def usage(cls: Any, *, requests: int = 0, input_tokens: int = 0, output_tokens: 
     return cls(**counters)
 
 
-HAS_PROVIDER_CLASSES: bool = hasattr(__import__('pydantic_ai.providers').providers, 'infer_provider_class')
-"""`pydantic_ai.providers.infer_provider_class` exists (from 0.2.19)."""
-
-
 HAS_RUN_MODULE: bool = __import__('importlib.util').util.find_spec('pydantic_ai.run') is not None
 """`pydantic_ai.run` (`AgentRun`, `AgentRunResult`) exists (from 1.0; before, they are in `pydantic_ai.agent`)."""
 
@@ -235,3 +231,7 @@ HAS_STREAM_OUTPUT: bool = hasattr(__import__('pydantic_ai.result').result.Stream
 
 HAS_NATIVE_TOOLS: bool = _compat.NATIVE_CALL_PART is not None
 """Responses can hold native (built-in) tool calls and returns (from 0.6.2)."""
+
+
+HAS_SHORT_REPRS: bool = 'part_kind' not in repr(_messages.TextPart('x'))
+"""Messages and parts print without the fields left at their default, `part_kind=` among them (from 0.2.7)."""

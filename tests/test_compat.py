@@ -797,3 +797,22 @@ def test_counters_added_name_a_release() -> None:
         'cache_audio_read_tokens',
         'output_audio_tokens',
     }
+
+
+def test_override_model_of_both_shapes() -> None:
+    import contextvars
+
+    model = object()
+    variable: contextvars.ContextVar[Any] = contextvars.ContextVar('override', default=None)
+    variable.set(SimpleNamespace(value=model))
+    assert _compat.override_model(SimpleNamespace(_override_model=variable)) is model  # from 0.3.6
+    assert _compat.override_model(SimpleNamespace(_override_model=SimpleNamespace(value=model))) is model  # before
+    assert _compat.override_model(SimpleNamespace(_override_model=None)) is None
+    assert _compat.override_model(object()) is None
+
+
+def test_override_model_of_the_installed_release() -> None:
+    agent, model = Agent(ScriptedModel(['a'])), ScriptedModel(['b'])
+    assert _compat.override_model(agent) is None
+    with agent.override(model=model):
+        assert _compat.override_model(agent) is model

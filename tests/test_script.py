@@ -198,7 +198,7 @@ def test_to_turn_exception_instance() -> None:
     assert repr(t) == "KeyError('k')"
 
 
-@pytest.mark.skipif(not releases.HAS_OUTPUT_TYPE, reason='parts print their part_kind before pydantic-ai 0.1')
+@pytest.mark.skipif(not releases.HAS_SHORT_REPRS, reason='parts print their part_kind before pydantic-ai 0.2.7')
 def test_to_turn_model_response() -> None:
     response = ModelResponse(parts=[TextPart('as is')])
     t = to_turn(response, 'script[0]')

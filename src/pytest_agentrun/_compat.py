@@ -311,10 +311,12 @@ def all_messages_json(run: object) -> bytes:
 def override_model(agent: object) -> object:
     """The model `agent.override(model=...)` puts in force in this context, or None.
 
-    Every supported release keeps it in the agent's private `_override_model` context variable, as an option.
+    The agent keeps it in its private `_override_model`: a context variable holding an option (from 0.3.6), the
+    option itself (`Some(model)` or `None`) before.
     """
     variable = getattr(agent, '_override_model', None)
-    option = variable.get() if variable is not None else None
+    get = getattr(variable, 'get', None)
+    option = get() if get is not None else variable
     return getattr(option, 'value', None)
 
 
