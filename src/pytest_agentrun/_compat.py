@@ -234,9 +234,8 @@ def run_usage(run: object) -> RunUsage:
 
     `usage` is a method up to 1.95 (in 0.x too, returning a `Usage` before 0.7.3); from 1.96 to 1.107 and again
     from 2.64 it is a property whose value is a `RunUsage` that warns when called; in 2.0-2.63 it is a plain
-    property. Reading the attribute never warns,
-    so it is read once: a `RunUsage` is the answer (copied to a plain one, which nobody can call by mistake),
-    anything else is the method of the older releases.
+    property. Reading the attribute never warns, so it is read once: a `RunUsage` is the answer (copied to a plain
+    one, which nobody can call by mistake), anything else is the method of the older releases.
     """
     value = run.usage  # type: ignore[attr-defined]
     if isinstance(value, RunUsage):
