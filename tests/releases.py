@@ -235,3 +235,27 @@ HAS_NATIVE_TOOLS: bool = _compat.NATIVE_CALL_PART is not None
 
 HAS_SHORT_REPRS: bool = 'part_kind' not in repr(_messages.TextPart('x'))
 """Messages and parts print without the fields left at their default, `part_kind=` among them (from 0.2.7)."""
+
+
+def _openai_stand_in_searches_the_web() -> bool:
+    """Probe: may a stand-in for 'openai:gpt-5.2' call the native web search, by its real profile?
+
+    Not in 1.34 - 1.x, where 'openai:' names Chat Completions, whose profile lists no native tools (2.x names the
+    Responses API); before 1.34 profiles list none and nothing refuses.
+    """
+    from pytest_agentrun import ScriptedModel
+
+    profile: Any = ScriptedModel([], model='openai:gpt-5.2').profile
+    if profile is None:
+        return True
+    read = profile.get if isinstance(profile, dict) else lambda key: getattr(profile, key, None)
+    tools = read('supported_native_tools')
+    if tools is None:  # 1.34 - 1.94 (later 1.x also have it, deprecated: read only where the new name is not)
+        tools = read('supported_builtin_tools')
+    if tools is None:
+        return True
+    return any(getattr(t, '__name__', '') == 'WebSearchTool' for t in tools)
+
+
+OPENAI_STAND_IN_SEARCHES_THE_WEB: bool = _openai_stand_in_searches_the_web()
+"""A stand-in for 'openai:gpt-5.2' may call the native web search (its real profile lists it, or lists nothing)."""
