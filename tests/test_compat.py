@@ -816,3 +816,20 @@ def test_override_model_of_the_installed_release() -> None:
     assert _compat.override_model(agent) is None
     with agent.override(model=model):
         assert _compat.override_model(agent) is model
+
+
+def test_skipped_start_of_both_iterations() -> None:
+    start, after = object(), object()
+    assert _compat.skipped_start(start, after) is start  # pydantic-graph before 0.0.54
+    assert _compat.skipped_start(start, start) is None  # from 0.0.54
+    assert _compat.skipped_start(None, after) is None  # a run with no start node to read
+
+
+@pytest.mark.anyio
+async def test_skipped_start_of_the_installed_release() -> None:
+    async with Agent(ScriptedModel(['x'])).iter('probe') as run:
+        start = run.next_node
+        first = await run.__anext__()
+        assert (_compat.skipped_start(start, first) is None) is releases.ASYNC_FOR_YIELDS_USER_PROMPT
+        async for _ in run:
+            pass

@@ -232,3 +232,53 @@ def test_a_cassette_is_refused_where_there_is_no_request_usage(
             'pydantic-ai or run it without'
         ]
     )
+
+
+def test_the_fixtures_run_sync(agentrun: Any, close_run_sync_loop: None) -> None:
+    run = agentrun.run_sync(weather_agent('openai:gpt-4o'), 'Weather?', rules={'Weather?': ANSWER})
+    assert run.output == ANSWER
+    assert run.node_names == ['UserPromptNode', 'ModelRequestNode', 'CallToolsNode', 'End']
+
+
+@pytest.mark.anyio
+async def test_the_fixtures_iter_records_the_nodes(agentrun: Any) -> None:
+    from pytest_agentrun import assert_nodes
+
+    async with agentrun.iter(weather_agent('openai:gpt-4o'), 'Weather?', script=SCRIPT) as run:
+        async for _ in run:
+            pass
+    assert_nodes(agentrun.last, 'UserPrompt -> (ModelRequest -> CallTools) * 2 -> End')
+    assert agentrun.last.output == ANSWER
+
+
+@pytest.mark.anyio
+async def test_an_unscripted_model_string_is_blocked(agentrun: Any) -> None:
+    from pytest_agentrun import RealRequestBlockedError
+
+    with pytest.raises(RealRequestBlockedError, match="'openai:gpt-4o'"):
+        await weather_agent('openai:gpt-4o').run('Weather?')
+
+
+@pytest.mark.anyio
+async def test_record_nodes_keeps_the_start_node_async_for_skips() -> None:
+    """pydantic-graph before 0.0.54: `async for` yields the node after the one the run started from."""
+    from pytest_agentrun._runs import record_nodes
+
+    class SkippingRun:
+        def __init__(self) -> None:
+            self.next_node = 'UserPromptNode'
+            self._left = ['ModelRequestNode', 'End']
+
+        def __aiter__(self) -> Any:
+            return self
+
+        async def __anext__(self) -> str:
+            if not self._left:
+                raise StopAsyncIteration
+            return self._left.pop(0)
+
+    nodes: list[Any] = []
+    run = SkippingRun()
+    record_nodes(run, nodes)
+    assert [n async for n in run] == ['ModelRequestNode', 'End']
+    assert nodes == ['UserPromptNode', 'ModelRequestNode', 'End']

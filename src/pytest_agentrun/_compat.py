@@ -82,6 +82,7 @@ __all__ = (
     'run_new_messages',
     'run_usage',
     'set_response_usage',
+    'skipped_start',
     'stand_in_profile',
     'stream_cancelled',
     'stream_events',
@@ -717,3 +718,12 @@ HAS_REQUEST_USAGE: bool = 'RequestUsage' in vars(_usage)
 
 CASSETTES_MISSING: str = missing('RequestUsage', '0.7.3', 'run the test without a cassette')
 """Why a test cannot record or replay a cassette on a release without `RequestUsage`."""
+
+
+def skipped_start(start: object, first_yielded: object) -> object | None:
+    """The node a run started from, if `async for` ran it without yielding it; else `None`.
+
+    pydantic-graph before 0.0.54 yields the node after `UserPromptNode` first; from 0.0.54 the first node yielded is
+    the one the run started from (`AgentRun.next_node` before iterating).
+    """
+    return start if start is not None and first_yielded is not start else None
