@@ -6,23 +6,25 @@ import dataclasses
 import types
 import warnings
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import releases
 from pydantic_ai import Agent
-from pydantic_ai.messages import ModelRequest, ModelResponse, PartStartEvent, TextPart
-from pydantic_ai.models import Model, ModelRequestParameters
-from pydantic_ai.usage import RequestUsage, RunUsage
+from pydantic_ai.messages import ModelRequest, ModelResponse, PartStartEvent, TextPart, UserPromptPart
+from pydantic_ai.models import Model
 
 from pytest_agentrun import ScriptedModel, _compat
+from pytest_agentrun._compat import RequestUsage, RunUsage
 
 
 def type_name(obj: object) -> str:
     return type(obj).__name__
 
 
-USAGE = RunUsage(requests=2, input_tokens=10, output_tokens=3)
+USAGE = releases.usage(RunUsage, requests=2, input_tokens=10, output_tokens=3)
+ModelRequestParameters = releases.request_parameters
 
 
 # --- run_usage: a method, a plain property, a property whose value warns when called ---------------
@@ -163,7 +165,7 @@ async def test_run_stream_events(agent: object) -> None:
 
 # --- all_messages_json: the run's own method, or built from all_messages() --------------------------
 
-MESSAGES = [ModelRequest.user_text_prompt('Hi')]
+MESSAGES = [ModelRequest(parts=[UserPromptPart('Hi')])]
 
 
 class WithJson:
@@ -241,17 +243,18 @@ def test_prepare_request_with_the_models_method() -> None:
 
 
 def test_estimates_match_function_models() -> None:
-    messages = [ModelRequest.user_text_prompt('one two three'), ModelResponse(parts=[TextPart('four five')])]
+    messages = [ModelRequest(parts=[UserPromptPart('one two three')]), ModelResponse(parts=[TextPart('four five')])]
     usage = _compat.estimate_usage(messages)
     assert isinstance(usage, RequestUsage)
-    assert usage.input_tokens > 0
-    assert usage.output_tokens > 0
+    assert _compat.usage_tokens(usage) > (0, 0)
+    assert min(_compat.usage_tokens(usage)) > 0
     assert _compat.estimate_tokens('') == 0
     assert _compat.estimate_tokens('four five') > 0
 
 
 def test_usage_fields_are_counters() -> None:
-    assert {'input_tokens', 'output_tokens'} <= _compat.USAGE_FIELDS
+    names = {'input_tokens', 'output_tokens'} if releases.HAS_IO_TOKENS else {'request_tokens', 'response_tokens'}
+    assert names <= _compat.USAGE_FIELDS
     assert 'details' not in _compat.USAGE_FIELDS
 
 
@@ -421,6 +424,7 @@ def test_native_tools_of_a_request(params: Any, expected: list[str]) -> None:
     assert _compat.native_tools(params) == expected
 
 
+@pytest.mark.skipif(_compat.NATIVE_CALL_PART is None, reason='native tool parts came in pydantic-ai 0.6.2')
 def test_native_part_classes_of_the_installed_release() -> None:
     from pydantic_ai import messages
 
@@ -501,12 +505,17 @@ def profile_value(profile: Any, key: str) -> Any:
     return profile[key] if isinstance(profile, dict) else getattr(profile, key)
 
 
+needs_profiles = pytest.mark.skipif(not _compat.HAS_PROFILES, reason='model profiles came in pydantic-ai 0.2.12')
+
+
+@needs_profiles
 def test_stand_in_profile_without_a_real_one_is_pydantic_ais() -> None:
     model = ScriptedModel(['Hi'])
     assert _compat.stand_in_profile(model, lambda: None, None) == Model.profile.__get__(model, ScriptedModel)
     assert profile_value(_compat.stand_in_profile(model, lambda: None, None), 'supports_json_schema_output') is True
 
 
+@needs_profiles
 def test_stand_in_profile_is_a_copy_of_the_real_one() -> None:
     real = ScriptedModel(['Hi']).profile
     profile = _compat.stand_in_profile(ScriptedModel(['Hi']), lambda: real, None)
@@ -531,6 +540,7 @@ def test_stand_in_profile_merges_a_dict_and_calls_a_callable() -> None:
     assert real == {'supports_image_output': True, 'supports_tools': True}
 
 
+@needs_profiles
 def test_stand_in_profile_given_replaces_the_real_one_in_1x(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_compat, 'PROFILE_IS_DICT', False)
     model = ScriptedModel(['Hi'], profile=ScriptedModel(['Hi']).profile)  # a whole profile, as 1.x takes it
@@ -538,3 +548,288 @@ def test_stand_in_profile_given_replaces_the_real_one_in_1x(monkeypatch: pytest.
     profile = _compat.stand_in_profile(model, lambda: pytest.fail('the real profile is not needed'), given)
     assert profile == Model.profile.__get__(model, ScriptedModel)
     assert profile != ScriptedModel(['Hi'], model='openai:gpt-5.2').profile
+
+
+# --- pydantic-ai 0.x ------------------------------------------------------------------------------------------------
+
+
+def test_missing_names_the_installed_release_and_the_one_that_added_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_compat, 'VERSION', '0.0.49')
+    assert _compat.missing('thinking parts', '0.3.0', 'leave thinking() out', plural=True) == (
+        'the installed pydantic-ai (0.0.49) has no thinking parts: they came in 0.3.0; '
+        'upgrade pydantic-ai or leave thinking() out'
+    )
+    assert _compat.missing('tool_calls counter', '1.0', 'leave tool_calls out').endswith(
+        'has no tool_calls counter: it came in 1.0; upgrade pydantic-ai or leave tool_calls out'
+    )
+
+
+@dataclasses.dataclass
+class OldUsage:
+    """`Usage` before 0.7.3: one class for responses and runs, with `requests` and nullable token counters."""
+
+    requests: int = 0
+    request_tokens: int | None = None
+    response_tokens: int | None = None
+    total_tokens: int | None = None
+
+
+@dataclasses.dataclass
+class ResponseWithUsage:
+    """A `ModelResponse` from 0.2.0: usage is a field."""
+
+    parts: list[Any]
+    usage: Any = None
+
+
+@dataclasses.dataclass
+class ResponseWithoutUsage:
+    """A `ModelResponse` before 0.2.0: no usage field (`request` returns it beside the response)."""
+
+    parts: list[Any]
+
+
+def test_request_result_before_0_2_is_the_response_and_its_usage(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_compat, 'REQUEST_RETURNS_USAGE', True)
+    response, usage = ResponseWithoutUsage(['p']), OldUsage(request_tokens=3)
+    _compat.set_response_usage(response, usage)  # type: ignore[arg-type]
+    assert _compat.response_usage(response) is usage  # type: ignore[arg-type]
+    assert _compat.request_result(response) == (response, usage)  # type: ignore[arg-type]
+    assert repr(response) == "ResponseWithoutUsage(parts=['p'])"  # kept beside the fields: not printed
+    assert isinstance(_compat.response_usage(ResponseWithoutUsage([])), RequestUsage)  # type: ignore[arg-type]
+
+
+def test_request_result_from_0_2_counts_the_request_in_the_response(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_compat, 'REQUEST_RETURNS_USAGE', False)
+    monkeypatch.setattr(_compat, '_COUNTS_REQUESTS_BY_RESPONSE', True)  # 0.2.0 - 0.7.2
+    given = OldUsage(request_tokens=3)
+    response = ResponseWithUsage(['p'])
+    _compat.set_response_usage(response, given)  # type: ignore[arg-type]
+    assert _compat.request_result(response) is response  # type: ignore[arg-type]
+    assert response.usage == OldUsage(requests=1, request_tokens=3)
+    assert given.requests == 0  # a copy: the usage a script gave stays as it was
+    monkeypatch.setattr(_compat, '_COUNTS_REQUESTS_BY_RESPONSE', False)  # from 0.7.3: the graph counts requests
+    other = ResponseWithUsage(['p'], usage=OldUsage())
+    assert _compat.request_result(other) is other  # type: ignore[arg-type]
+    assert other.usage.requests == 0
+
+
+def test_the_installed_releases_request_branch() -> None:
+    response = ModelResponse(parts=[TextPart('x')])
+    _compat.set_response_usage(response, releases.usage(RequestUsage, input_tokens=1))
+    result = _compat.request_result(response)
+    if _compat.REQUEST_RETURNS_USAGE:
+        assert result == (response, _compat.response_usage(response))
+    else:
+        assert result is response
+    assert _compat.usage_tokens(_compat.response_usage(response)) == (1, 0)
+
+
+def test_usage_has_values_with_and_without_the_method() -> None:
+    assert not _compat.usage_has_values(OldUsage(requests=1))  # type: ignore[arg-type]  # before 0.2.0: no method
+    assert _compat.usage_has_values(OldUsage(response_tokens=2))  # type: ignore[arg-type]
+    assert _compat.usage_has_values(types.SimpleNamespace(has_values=lambda: True))  # type: ignore[arg-type]
+    assert not _compat.usage_has_values(types.SimpleNamespace(has_values=lambda: False))  # type: ignore[arg-type]
+
+
+def test_output_usage_of_the_installed_release() -> None:
+    assert _compat.usage_tokens(_compat.output_usage(4)) == (0, 4)
+
+
+def test_output_usage_before_0_7_3_counts_total_tokens_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_compat, '_OUTPUT_TOKENS_FIELD', 'response_tokens')
+    monkeypatch.setattr(_compat, 'RequestUsage', OldUsage)
+    assert _compat.output_usage(4) == OldUsage(response_tokens=4, total_tokens=4)
+
+
+def test_usage_tokens_of_both_namings() -> None:
+    assert _compat.usage_tokens(types.SimpleNamespace(input_tokens=3, output_tokens=4)) == (3, 4)
+    assert _compat.usage_tokens(OldUsage(request_tokens=5, response_tokens=None)) == (5, 0)
+
+
+@pytest.mark.parametrize(
+    ('params', 'tools', 'text', 'mode'),
+    [
+        pytest.param(
+            types.SimpleNamespace(output_tools=['t'], allow_text_output=False), ['t'], False, 'tool', id='0.1'
+        ),
+        pytest.param(types.SimpleNamespace(result_tools=['t'], allow_text_result=True), ['t'], True, 'text', id='0.0'),
+        pytest.param(types.SimpleNamespace(result_tools=[], allow_text_result=True), [], True, 'text', id='0.0-text'),
+        pytest.param(
+            SimpleNamespace(output_tools=[], allow_text_output=False, output_mode='native'),
+            [],
+            False,
+            'native',
+            id='0.3.3',
+        ),
+    ],
+)
+def test_request_parameters_of_every_naming(params: Any, tools: list[str], text: bool, mode: str) -> None:
+    assert _compat.output_tools(params) == tools
+    assert _compat.allow_text_output(params) is text
+    assert _compat.output_mode(params) == mode
+
+
+def test_stream_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    params = releases.request_parameters()
+    monkeypatch.setattr(_compat, 'STREAM_TAKES_PARAMETERS', True)
+    assert _compat.stream_init(params) == {'model_request_parameters': params}
+    monkeypatch.setattr(_compat, 'STREAM_TAKES_PARAMETERS', False)  # before 0.7.0
+    assert _compat.stream_init(params) == {}
+
+
+class BareModel:
+    """A model before 0.4.2: `Model` has no `__init__`, no `settings`; a profile (0.2.12 - 0.4.1) in `_profile`."""
+
+
+def test_init_model_without_models_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_compat, 'MODEL_HAS_INIT', False)
+    model = BareModel()
+    _compat.init_model(model, {'temperature': 0.5}, 'the profile')  # type: ignore[arg-type]
+    assert _compat.model_settings_of(model) == {'temperature': 0.5}  # type: ignore[arg-type]
+    assert vars(model).get('_profile') == ('the profile' if _compat.HAS_PROFILES else None)
+    monkeypatch.setattr(_compat, 'HAS_PROFILES', False)  # before 0.2.12: no profile kept
+    bare = BareModel()
+    _compat.init_model(bare, None, 'the profile')  # type: ignore[arg-type]
+    assert '_profile' not in vars(bare)
+    assert _compat.model_settings_of(bare) is None  # type: ignore[arg-type]
+
+
+def test_init_model_of_the_installed_release() -> None:
+    model = ScriptedModel(['Hi'], settings={'temperature': 0.5})
+    assert _compat.model_settings_of(model) == {'temperature': 0.5}
+    if _compat.MODEL_HAS_INIT:
+        assert model.settings == {'temperature': 0.5}
+    settings, _ = _compat.prepare_request(model, {'max_tokens': 5}, releases.request_parameters())
+    assert settings == {'temperature': 0.5, 'max_tokens': 5}
+
+
+@dataclasses.dataclass
+class ProfileBefore033:
+    supports_tools: bool = True
+
+
+@dataclasses.dataclass
+class ProfileFrom033:
+    supports_json_schema_output: bool = False
+    supports_json_object_output: bool = False
+
+
+def test_default_profile_flags_of_each_profile_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    flags = {'supports_json_schema_output': True, 'supports_json_object_output': True}
+    for cls, expected in ((ProfileBefore033, {}), (ProfileFrom033, flags)):
+        monkeypatch.setattr(_compat, '_PROFILES', types.SimpleNamespace(ModelProfile=cls))
+        assert _compat._default_profile_flags() == expected  # pyright: ignore[reportPrivateUsage]
+    monkeypatch.setattr(_compat, '_PROFILES', None)  # before 0.2.12
+    assert _compat._default_profile_flags() == {}  # pyright: ignore[reportPrivateUsage]
+    assert _compat.default_profile() is None
+
+
+def test_default_profile_of_the_installed_release() -> None:
+    profile = _compat.default_profile()
+    if not _compat.HAS_PROFILES:
+        assert profile is None
+    elif releases.HAS_STRUCTURED_OUTPUT_MODES:
+        assert profile_value(profile, 'supports_json_schema_output') is True
+
+
+def test_stand_in_profile_without_profiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_compat, 'HAS_PROFILES', False)
+    model = ScriptedModel(['Hi'])
+    assert _compat.stand_in_profile(model, lambda: pytest.fail('no real profile before 0.2.12'), None) is None
+
+
+def test_a_profile_is_refused_without_profiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_compat, 'HAS_PROFILES', False)
+    monkeypatch.setattr(_compat, 'VERSION', '0.2.11')
+    with pytest.raises(ValueError, match='no model profiles') as info:
+        ScriptedModel(['Hi'], profile=object())  # type: ignore[arg-type]
+    assert str(info.value) == (
+        'ScriptedModel(profile=...): the installed pydantic-ai (0.2.11) has no model profiles: they came in 0.2.12; '
+        'upgrade pydantic-ai or leave profile= out'
+    )
+
+
+@dataclasses.dataclass
+class ResultWithOutput:
+    output: str
+
+
+@dataclasses.dataclass
+class ResultWithData:
+    """`AgentRunResult` before 0.1.0."""
+
+    data: str
+
+
+def test_result_output_of_both_names() -> None:
+    assert _compat.result_output(ResultWithOutput('o')) == 'o'
+    assert _compat.result_output(ResultWithData('d')) == 'd'
+
+
+def test_thinking_part_of_the_installed_release() -> None:
+    from pydantic_ai import messages
+
+    if _compat.HAS_THINKING:
+        assert _compat.ThinkingPart is vars(messages)['ThinkingPart']
+    else:  # a class of ours, that no part is an instance of
+        assert _compat.ThinkingPart.__module__ == _compat.__name__
+        assert not isinstance(TextPart('x'), _compat.ThinkingPart)
+
+
+def test_usage_classes_of_the_installed_release() -> None:
+    from pydantic_ai import usage
+
+    names = vars(usage)
+    assert RequestUsage is names.get('RequestUsage', names.get('Usage'))
+    assert RunUsage is names.get('RunUsage', names.get('Usage'))
+    assert _compat.usage_tokens(_compat.run_usage(UsageMethod())) == (10, 3)
+
+
+def test_counters_added_name_a_release() -> None:
+    assert _compat.COUNTERS_ADDED['tool_calls'] == '1.0'
+    assert set(_compat.COUNTERS_ADDED) - {'tool_calls'} <= {
+        'input_tokens',
+        'output_tokens',
+        'cache_write_tokens',
+        'cache_read_tokens',
+        'input_audio_tokens',
+        'cache_audio_read_tokens',
+        'output_audio_tokens',
+    }
+
+
+def test_override_model_of_both_shapes() -> None:
+    import contextvars
+
+    model = object()
+    variable: contextvars.ContextVar[Any] = contextvars.ContextVar('override', default=None)
+    variable.set(SimpleNamespace(value=model))
+    assert _compat.override_model(SimpleNamespace(_override_model=variable)) is model  # from 0.3.6
+    assert _compat.override_model(SimpleNamespace(_override_model=SimpleNamespace(value=model))) is model  # before
+    assert _compat.override_model(SimpleNamespace(_override_model=None)) is None
+    assert _compat.override_model(object()) is None
+
+
+def test_override_model_of_the_installed_release() -> None:
+    agent, model = Agent(ScriptedModel(['a'])), ScriptedModel(['b'])
+    assert _compat.override_model(agent) is None
+    with agent.override(model=model):
+        assert _compat.override_model(agent) is model
+
+
+def test_skipped_start_of_both_iterations() -> None:
+    start, after = object(), object()
+    assert _compat.skipped_start(start, after) is start  # pydantic-graph before 0.0.54
+    assert _compat.skipped_start(start, start) is None  # from 0.0.54
+    assert _compat.skipped_start(None, after) is None  # a run with no start node to read
+
+
+@pytest.mark.anyio
+async def test_skipped_start_of_the_installed_release() -> None:
+    async with Agent(ScriptedModel(['x'])).iter('probe') as run:
+        start = run.next_node
+        first = await run.__anext__()
+        assert (_compat.skipped_start(start, first) is None) is releases.ASYNC_FOR_YIELDS_USER_PROMPT
+        async for _ in run:
+            pass

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pydantic_ai  # noqa: F401  # pyright: ignore[reportUnusedImport]
 import pytest
+import releases
 
 # Imported before any in-process pytester run (see test_guard.py for why): the examples' scripted models import
 # pydantic-ai, which a second run would import again, half-dropped, when this file runs on its own.
@@ -576,6 +577,7 @@ def test_docs_module_that_does_not_exist(docs: pytest.Pytester) -> None:
     )
 
 
+@pytest.mark.skipif(not releases.HAS_RUN_MODULE, reason='pydantic_ai.run came in pydantic-ai 1.0')
 def test_pydantic_ai_run_docstrings_pass(docs: pytest.Pytester) -> None:
     docs.makeconftest(
         """

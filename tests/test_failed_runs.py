@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import releases
 from pydantic_ai import Agent
 from pydantic_ai.exceptions import ModelHTTPError
 from pydantic_ai.messages import ModelRequest, ModelResponse
@@ -39,7 +40,9 @@ def test_a_run_that_raises_keeps_what_was_exchanged() -> None:
     assert kinds(run.messages) == ['ModelRequest', 'ModelResponse', 'ModelRequest']
     assert kinds(run.new_messages) == kinds(run.messages)
     assert [repr(c) for c in run.tool_calls] == ["get_weather(city='Paris') -> 'Sunny in Paris'"]
-    assert (run.usage.requests, run.usage.tool_calls) == (1, 1)
+    assert run.usage.requests == 1
+    if releases.HAS_TOOL_CALLS_COUNTER:  # counted from pydantic-ai 1.0
+        assert run.usage.tool_calls == 1
     assert isinstance(run.error, ScriptExhaustedError)
     assert run.result is None
     assert [m['kind'] for m in json.loads(run.all_messages_json())] == ['request', 'response', 'request']

@@ -9,6 +9,7 @@ from typing import Any
 
 import anyio
 import pytest
+import releases
 from pydantic_ai import Agent, ModelRetry, RunContext
 from pydantic_ai.agent import AgentRun, AgentRunResult
 from pydantic_ai.messages import (
@@ -104,7 +105,9 @@ async def test_run_records_everything(agentrun: AgentRunFactory) -> None:
 
     usage = run.usage
     assert isinstance(usage, RunUsage)
-    assert (usage.requests, usage.tool_calls) == (2, 1)
+    assert usage.requests == 2
+    if releases.HAS_TOOL_CALLS_COUNTER:  # counted from pydantic-ai 1.0
+        assert usage.tool_calls == 1
     assert usage.input_tokens > 0
     assert usage.output_tokens > 0
 

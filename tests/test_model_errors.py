@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+import releases
 from dirty_equals import IsStr
 from pydantic import BaseModel
 from pydantic_ai import Agent
@@ -24,7 +25,6 @@ from pytest_agentrun import (
     tool_return,
     turn,
 )
-from pytest_agentrun._compat import HAS_FINISH_REASON
 
 RELAX_EXHAUSTED = (
     'Add a turn to the script or a rule matching this request, or give default=... (to ScriptedModel, '
@@ -158,6 +158,7 @@ async def test_unknown_tool_lists_offered_tools_and_output_tools() -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.skipif(not releases.HAS_STRUCTURED_OUTPUT_MODES, reason='a list of output types came in pydantic-ai 0.3.3')
 async def test_unknown_tool_with_no_tools_and_several_output_tools() -> None:
     class Country(BaseModel):
         name: str
@@ -319,10 +320,12 @@ async def test_callable_turn_raising_through_raises() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.skipif(HAS_FINISH_REASON, reason='pydantic-ai with ModelResponse.finish_reason')
-async def test_callable_turn_with_unsupported_finish_reason() -> None:
+async def test_callable_turn_with_unsupported_finish_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_agentrun import _compat
+
+    monkeypatch.setattr(_compat, 'HAS_FINISH_REASON', False)  # as in every 0.x release and 1.0
     model = ScriptedModel([lambda info: turn('x', finish_reason='stop')])
-    with pytest.raises(ValueError, match=re.escape('sets finish_reason, but the installed pydantic-ai has no')):
+    with pytest.raises(ValueError, match=re.escape('has no ModelResponse.finish_reason: it came in 1.1;')):
         await Agent(model).run('x')
 
 
@@ -439,6 +442,7 @@ async def test_default_answers_everything_else() -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.skipif(not releases.HAS_STREAM_OUTPUT, reason='StreamedRunResult.stream_output came in pydantic-ai 0.8.1')
 async def test_default_streamed_and_structured() -> None:
     model = ScriptedModel(default=output(name='Paris'))
     async with Agent(model, output_type=City).run_stream('x') as result:

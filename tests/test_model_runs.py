@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import releases
 from pydantic import BaseModel
 from pydantic_ai import Agent, NativeOutput, PromptedOutput
 from pydantic_ai.exceptions import ModelHTTPError
@@ -277,7 +278,8 @@ def case_tool_call() -> Scenario:
             [('text', 'It is sunny in Paris.')],
         ]
         check_requests(out, model, count=2, tool_names=['get_weather'], output_tool_names=[])
-        assert out.usage.tool_calls == 1
+        if releases.HAS_TOOL_CALLS_COUNTER:  # counted from pydantic-ai 1.0
+            assert out.usage.tool_calls == 1
         assert model.requests[1].prompt == PROMPT  # the latest user prompt, from the first request
 
     return Scenario(weather_agent(model), model, check)
@@ -310,7 +312,8 @@ def case_several_tool_calls() -> Scenario:
             [('text', 'Sunny everywhere.')],
         ]
         check_requests(out, model, count=3, tool_names=['get_weather'], output_tool_names=[])
-        assert out.usage.tool_calls == 3
+        if releases.HAS_TOOL_CALLS_COUNTER:  # counted from pydantic-ai 1.0
+            assert out.usage.tool_calls == 3
 
     return Scenario(weather_agent(model), model, check)
 

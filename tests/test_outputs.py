@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import releases
 from pydantic import BaseModel
 from pydantic_ai import Agent, NativeOutput, PromptedOutput
 from pydantic_ai.messages import ModelResponse
@@ -247,6 +248,7 @@ def test_what_a_user_sees(pytester: pytest.Pytester) -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.skipif(not releases.HAS_STREAM_OUTPUT, reason='StreamedRunResult.stream_output came in pydantic-ai 0.8.1')
 async def test_streamed_output_of_several_types() -> None:
     agent = Agent(ScriptedModel([output(Other(reason='x'))]), output_type=Found | Other)
     async with agent.run_stream('A flight?') as result:

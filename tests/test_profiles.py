@@ -16,6 +16,7 @@ import warnings
 from typing import Any
 
 import pytest
+import releases
 from pydantic_ai import Agent, models
 from pydantic_ai.messages import ModelResponse
 from pydantic_ai.models import Model
@@ -220,6 +221,7 @@ def web_search_project(pytester: pytest.Pytester, model: str) -> None:
     pytester.syspathinsert(os.path.dirname(__file__))  # releases.native_tools
 
 
+@pytest.mark.skipif(not releases.HAS_NATIVE_TOOLS, reason='native tools came in pydantic-ai 0.6.2')
 def test_native_web_search_reaches_the_scripted_model(pytester: pytest.Pytester) -> None:
     web_search_project(pytester, WEB_SEARCH_MODEL)
     result = pytester.runpytest_inprocess('-p', 'no:cacheprovider')

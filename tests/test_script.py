@@ -7,10 +7,10 @@ from datetime import date
 from typing import Any
 
 import pytest
+import releases
 from pydantic import BaseModel
 from pydantic_ai import Agent
 from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart
-from pydantic_ai.usage import RequestUsage
 
 from pytest_agentrun import (
     RequestInfo,
@@ -24,7 +24,7 @@ from pytest_agentrun import (
     tool_return,
     turn,
 )
-from pytest_agentrun._compat import HAS_FINISH_REASON, USAGE_FIELDS
+from pytest_agentrun._compat import HAS_FINISH_REASON, USAGE_FIELDS, RequestUsage
 from pytest_agentrun._rules import Rule, ToolReturn, build_rules
 from pytest_agentrun._script import (
     FINISH_REASONS,
@@ -133,7 +133,7 @@ def test_turn_builds_parts_and_options() -> None:
 
 
 def test_turn_accepts_request_usage() -> None:
-    usage = RequestUsage(input_tokens=5, output_tokens=1)
+    usage = releases.usage(RequestUsage, input_tokens=5, output_tokens=1)
     assert turn('Hi', usage=usage).usage is usage
 
 
@@ -198,6 +198,7 @@ def test_to_turn_exception_instance() -> None:
     assert repr(t) == "KeyError('k')"
 
 
+@pytest.mark.skipif(not releases.HAS_SHORT_REPRS, reason='parts print their part_kind before pydantic-ai 0.2.7')
 def test_to_turn_model_response() -> None:
     response = ModelResponse(parts=[TextPart('as is')])
     t = to_turn(response, 'script[0]')
@@ -220,6 +221,7 @@ def test_to_turn_callable_source() -> None:
     assert repr(to_turn(Decider(), 'script[0]')) == '<function Decider>'
 
 
+@pytest.mark.skipif(not releases.HAS_THINKING, reason='thinking parts came in pydantic-ai 0.3.0')
 def test_script_is_normalised_by_the_model() -> None:
     model = ScriptedModel(['a', tool_call('f'), raises(ValueError('v')), [thinking('t'), 'b']])
     assert model.turns == (
@@ -427,6 +429,7 @@ def test_tool_return_errors() -> None:
 # --- build-time errors of ScriptedModel: each names the item ----------------------------------------
 
 OK = ['first', tool_call('f')]  # two good items, so the bad one is script[2]
+IN, OUT = ('input_tokens', 'output_tokens') if releases.HAS_IO_TOKENS else ('request_tokens', 'response_tokens')
 
 
 @pytest.mark.parametrize(
@@ -479,21 +482,21 @@ OK = ['first', tool_call('f')]  # two good items, so the bad one is script[2]
             id='exception-in-list',
         ),
         pytest.param(
-            turn('a', usage={'input_tokens': -1}),
+            turn('a', usage={IN: -1}),
             ValueError,
-            "script[2]: usage counters must be non-negative integers, got {'input_tokens': -1}",
+            f"script[2]: usage counters must be non-negative integers, got {{'{IN}': -1}}",
             id='negative-usage',
         ),
         pytest.param(
-            turn('a', usage={'output_tokens': True}),
+            turn('a', usage={OUT: True}),
             ValueError,
-            "script[2]: usage counters must be non-negative integers, got {'output_tokens': True}",
+            f"script[2]: usage counters must be non-negative integers, got {{'{OUT}': True}}",
             id='bool-usage',
         ),
         pytest.param(
-            turn('a', usage={'input_tokens': 1.5}),  # type: ignore[dict-item]
+            turn('a', usage={IN: 1.5}),  # type: ignore[dict-item]
             ValueError,
-            "script[2]: usage counters must be non-negative integers, got {'input_tokens': 1.5}",
+            f"script[2]: usage counters must be non-negative integers, got {{'{IN}': 1.5}}",
             id='float-usage',
         ),
     ],
@@ -503,15 +506,28 @@ def test_bad_script_item_names_its_index(bad: Any, exc_type: type[Exception], me
         ScriptedModel([*OK, bad])
 
 
+def test_a_counter_of_a_later_release_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_agentrun import _compat
+
+    monkeypatch.setattr(_compat, 'USAGE_FIELDS', frozenset({'requests', 'request_tokens', 'response_tokens'}))
+    monkeypatch.setattr(_compat, 'VERSION', '0.7.2')
+    with raises_exactly(
+        ValueError,
+        'script[2] sets usage counters the installed pydantic-ai does not have: input_tokens; known counters: '
+        'request_tokens, requests, response_tokens (the installed pydantic-ai is 0.7.2: input_tokens came in 0.7.3)',
+    ):
+        ScriptedModel([*OK, turn('a', usage={'input_tokens': 3})])
+
+
 def test_unknown_usage_counter_names_the_known_ones() -> None:
     known = ', '.join(sorted(USAGE_FIELDS))
     message = (
         f'script[2] sets usage counters the installed pydantic-ai does not have: bogus, tokens; known counters: {known}'
     )
     with pytest.raises(ValueError, match=re.escape(message)) as exc_info:
-        ScriptedModel([*OK, turn('a', usage={'tokens': 1, 'bogus': 2, 'input_tokens': 3})])
+        ScriptedModel([*OK, turn('a', usage={'tokens': 1, 'bogus': 2, IN: 3})])
     assert str(exc_info.value) == message
-    assert {'input_tokens', 'output_tokens'} <= USAGE_FIELDS
+    assert {IN, OUT} <= USAGE_FIELDS
     assert 'details' not in USAGE_FIELDS
 
 
@@ -521,11 +537,13 @@ def test_finish_reason_is_accepted_where_supported() -> None:
     assert model.turns[2].finish_reason == 'length'
 
 
-@pytest.mark.skipif(HAS_FINISH_REASON, reason='pydantic-ai with ModelResponse.finish_reason')
-def test_finish_reason_fails_at_build_time_where_unsupported() -> None:
+def test_finish_reason_fails_at_build_time_where_unsupported(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_agentrun import _compat
+
+    monkeypatch.setattr(_compat, 'HAS_FINISH_REASON', False)  # as in every 0.x release and 1.0
     message = (
-        'script[2] sets finish_reason, but the installed pydantic-ai has no ModelResponse.finish_reason; '
-        'upgrade pydantic-ai or leave finish_reason out'
+        f'script[2] sets finish_reason, but the installed pydantic-ai ({_compat.VERSION}) has no '
+        'ModelResponse.finish_reason: it came in 1.1; upgrade pydantic-ai or leave finish_reason out'
     )
     with raises_exactly(ValueError, message):
         ScriptedModel([*OK, turn('a', finish_reason='stop')])
@@ -630,8 +648,8 @@ def test_rule_errors() -> None:
         ScriptedModel(rules={'Hi': None})
     with raises_exactly(ValueError, "rules[0] (tool_return('f')) is an empty list; a response needs at least one part"):
         ScriptedModel(rules=[(tool_return('f'), [])])
-    with raises_exactly(ValueError, "rules[0]: usage counters must be non-negative integers, got {'input_tokens': -2}"):
-        ScriptedModel(rules={'Hi': turn('x', usage={'input_tokens': -2})})
+    with raises_exactly(ValueError, f"rules[0]: usage counters must be non-negative integers, got {{'{IN}': -2}}"):
+        ScriptedModel(rules={'Hi': turn('x', usage={IN: -2})})
 
 
 def test_default_errors() -> None:

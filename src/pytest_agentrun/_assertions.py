@@ -276,12 +276,12 @@ def assert_tool_calls(run: Any, expected: Sequence[Any], *, mode: CallsMode = 'e
 
 
 def _usage_of(run: Any) -> Any:
-    if hasattr(run, 'input_tokens'):
+    from . import _compat
+
+    if hasattr(run, 'input_tokens') or isinstance(run, (_compat.RequestUsage, _compat.RunUsage)):
         return run
     if hasattr(run, 'result') and hasattr(run, 'nodes'):
         return run.usage
-    from . import _compat
-
     return _compat.run_usage(run)
 
 
@@ -307,8 +307,16 @@ def assert_usage(run: Any, **expected: Any) -> None:
     fields = _usage_fields(usage)
     unknown = sorted(set(expected) - set(fields))
     if unknown:
+        from . import _compat
+
+        releases = [
+            _compat.missing(f'{n} counter', _compat.COUNTERS_ADDED[n], f'leave {n} out')
+            for n in unknown
+            if n in _compat.COUNTERS_ADDED
+        ]
         raise TypeError(
             f'assert_usage(): {type(usage).__name__} has no {", ".join(unknown)}; counters: {", ".join(sorted(fields))}'
+            + ''.join(f'\n({line})' for line in releases)
         )
     wrong = [(k, v, fields[k]) for k, v in expected.items() if v != fields[k]]
     if wrong:

@@ -15,49 +15,87 @@ import inspect
 import re
 import typing
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
+import pydantic_ai
 from pydantic_ai import messages as _messages
 from pydantic_ai import models as _models
-from pydantic_ai import profiles as _profiles
 from pydantic_ai import usage as _usage
 from pydantic_ai.settings import ModelSettings
 
+if TYPE_CHECKING:
+    from pydantic_ai import profiles as _profiles
+    from pydantic_ai.messages import ThinkingPart
+    from pydantic_ai.usage import RequestUsage, RunUsage
+else:
+    ThinkingPart = vars(_messages).get('ThinkingPart') or type('ThinkingPart', (), {'__module__': __name__})
+    """`ThinkingPart` (from 0.3.0); before, a class of ours that no part is an instance of."""
+    RequestUsage = vars(_usage).get('RequestUsage') or _usage.Usage
+    """The usage of one response: `RequestUsage` (from 0.7.3), before it one `Usage` class for responses and runs."""
+    RunUsage = vars(_usage).get('RunUsage') or _usage.Usage
+    """The usage of a run: `RunUsage` (from 0.7.3), `Usage` before."""
+
 __all__ = (
+    'CASSETTES_MISSING',
+    'COUNTERS_ADDED',
     'FILE_PART',
     'FINISH_REASONS',
     'HAS_FINISH_REASON',
+    'HAS_PROFILES',
+    'HAS_REQUEST_USAGE',
+    'HAS_THINKING',
     'NATIVE_CALL_PART',
     'NATIVE_RETURN_PART',
     'PROFILE_IS_DICT',
+    'REQUEST_RETURNS_USAGE',
     'RESPONSE_FIELDS',
     'TEST_DOUBLE_BASE',
     'USAGE_FIELDS',
+    'VERSION',
+    'RequestUsage',
+    'RunUsage',
+    'ThinkingPart',
     'all_messages_json',
+    'allow_text_output',
+    'default_profile',
     'estimate_tokens',
     'estimate_usage',
     'file_part',
     'finish_reason',
     'image_output_only',
+    'init_model',
+    'missing',
+    'model_settings_of',
     'native_call_part',
     'native_return_part',
     'native_tool_kind',
     'native_tool_support',
     'native_tools',
+    'output_mode',
+    'output_tools',
+    'output_usage',
     'override_model',
     'prepare_messages',
     'prepare_request',
+    'request_result',
+    'response_usage',
+    'result_output',
     'retry_of',
     'run_messages',
     'run_new_messages',
     'run_usage',
+    'set_response_usage',
+    'skipped_start',
     'stand_in_profile',
     'stream_cancelled',
     'stream_events',
+    'stream_init',
     'stream_whole_part',
     'test_double_flags',
     'tool_return_retried',
     'translated_by_prepare',
+    'usage_has_values',
+    'usage_tokens',
 )
 
 
@@ -84,10 +122,11 @@ RESPONSE_FIELDS: frozenset[str] = _field_names(_messages.ModelResponse)
 
 USAGE_FIELDS: frozenset[str] = frozenset(
     name
-    for name, f in ((f.name, f) for f in dataclasses.fields(_usage.RequestUsage))
+    for name, f in ((f.name, f) for f in dataclasses.fields(RequestUsage))
     if f.init and not name.startswith('_') and name != 'details'
 )
-"""The integer counters a `RequestUsage` takes as keyword arguments in the installed release."""
+"""The integer counters a `RequestUsage` takes as keyword arguments in the installed release (before 0.7.3, those
+of `Usage`: `requests`, `request_tokens`, `response_tokens`, `total_tokens`)."""
 
 
 def prepare_request(
@@ -105,7 +144,7 @@ def prepare_request(
         return cast('tuple[ModelSettings | None, _models.ModelRequestParameters]', prepare(model_settings, parameters))
     from pydantic_ai.settings import merge_model_settings
 
-    return merge_model_settings(model.settings, model_settings), parameters
+    return merge_model_settings(model_settings_of(model), model_settings), parameters
 
 
 def _find_estimator() -> tuple[Any, bool]:
@@ -120,7 +159,7 @@ def _find_estimator() -> tuple[Any, bool]:
 _ESTIMATOR, _ESTIMATOR_TAKES_DELTAS = _find_estimator()
 
 
-def estimate_usage(messages: Iterable[_messages.ModelMessage]) -> _usage.RequestUsage:
+def estimate_usage(messages: Iterable[_messages.ModelMessage]) -> RequestUsage:
     """Estimate a response's usage exactly as pydantic-ai's `FunctionModel` does in the installed release.
 
     Docs generated with `FunctionModel` print these numbers, so a scripted model must give the same ones.
@@ -128,8 +167,8 @@ def estimate_usage(messages: Iterable[_messages.ModelMessage]) -> _usage.Request
     if _ESTIMATOR is None:  # pragma: no cover - only if a future release drops it
         return _fallback_estimate(messages)
     if _ESTIMATOR_TAKES_DELTAS:
-        return cast('_usage.RequestUsage', _ESTIMATOR(messages, allow_tool_availability_deltas=True))
-    return cast('_usage.RequestUsage', _ESTIMATOR(messages))
+        return cast(RequestUsage, _ESTIMATOR(messages, allow_tool_availability_deltas=True))
+    return cast(RequestUsage, _ESTIMATOR(messages))
 
 
 def _count_words(text: str) -> int:  # pragma: no cover - only if a future release drops the estimators
@@ -154,7 +193,7 @@ def estimate_tokens(text: str) -> int:
     return cast(int, _TOKEN_ESTIMATOR(text))
 
 
-def _fallback_estimate(messages: Iterable[_messages.ModelMessage]) -> _usage.RequestUsage:  # pragma: no cover
+def _fallback_estimate(messages: Iterable[_messages.ModelMessage]) -> RequestUsage:  # pragma: no cover
     request_tokens = 50
     response_tokens = 0
     for message in messages:
@@ -165,7 +204,7 @@ def _fallback_estimate(messages: Iterable[_messages.ModelMessage]) -> _usage.Req
                 request_tokens += tokens
             else:
                 response_tokens += tokens
-    return _usage.RequestUsage(input_tokens=request_tokens, output_tokens=response_tokens)
+    return RequestUsage(input_tokens=request_tokens, output_tokens=response_tokens)
 
 
 def stream_events(result: object) -> Iterator[_messages.ModelResponseStreamEvent]:
@@ -204,24 +243,24 @@ def set_stream_finish_reason(stream: object, finish_reason: str | None) -> None:
         stream.finish_reason = finish_reason  # type: ignore[attr-defined]
 
 
-def run_usage(run: object) -> _usage.RunUsage:
+def run_usage(run: object) -> RunUsage:
     """The usage of an `AgentRun`, `AgentRunResult` or `StreamedRunResult`, read without a warning on any release.
 
-    `usage` is a method up to 1.95; from 1.96 to 1.107 and again from 2.64 it is a property whose value is a
-    `RunUsage` that warns when called; in 2.0-2.63 it is a plain property. Reading the attribute never warns,
-    so it is read once: a `RunUsage` is the answer (copied to a plain one, which nobody can call by mistake),
-    anything else is the method of the older releases.
+    `usage` is a method up to 1.95 (in 0.x too, returning a `Usage` before 0.7.3); from 1.96 to 1.107 and again
+    from 2.64 it is a property whose value is a `RunUsage` that warns when called; in 2.0-2.63 it is a plain
+    property. Reading the attribute never warns, so it is read once: a `RunUsage` is the answer (copied to a plain
+    one, which nobody can call by mistake), anything else is the method of the older releases.
     """
     value = run.usage  # type: ignore[attr-defined]
-    if isinstance(value, _usage.RunUsage):
+    if isinstance(value, RunUsage):
         return _plain_run_usage(value)
-    return cast(_usage.RunUsage, value())
+    return cast(RunUsage, value())
 
 
-def _plain_run_usage(usage: _usage.RunUsage) -> _usage.RunUsage:
-    if type(usage) is _usage.RunUsage:
+def _plain_run_usage(usage: RunUsage) -> RunUsage:
+    if type(usage) is RunUsage:
         return usage
-    return _usage.RunUsage(**{f.name: getattr(usage, f.name) for f in dataclasses.fields(_usage.RunUsage) if f.init})
+    return RunUsage(**{f.name: getattr(usage, f.name) for f in dataclasses.fields(RunUsage) if f.init})
 
 
 def tool_return_retried(part: object) -> bool:
@@ -299,16 +338,18 @@ def all_messages_json(run: object) -> bytes:
 def override_model(agent: object) -> object:
     """The model `agent.override(model=...)` puts in force in this context, or None.
 
-    Every supported release keeps it in the agent's private `_override_model` context variable, as an option.
+    The agent keeps it in its private `_override_model`: a context variable holding an option (from 0.3.6), the
+    option itself (`Some(model)` or `None`) before.
     """
     variable = getattr(agent, '_override_model', None)
-    option = variable.get() if variable is not None else None
+    get = getattr(variable, 'get', None)
+    option = get() if get is not None else variable
     return getattr(option, 'value', None)
 
 
 def image_output_only(params: _models.ModelRequestParameters) -> bool:
     """Whether a request takes an image as its output and no text (`output_type=BinaryImage`; not in 1.0)."""
-    return bool(getattr(params, 'allow_image_output', False)) and not params.allow_text_output
+    return bool(getattr(params, 'allow_image_output', False)) and not allow_text_output(params)
 
 
 def retry_of(part: object) -> tuple[str | None, Any, str | None] | None:
@@ -441,7 +482,20 @@ def stream_whole_part_fallback(manager: Any, part: _messages.ModelResponsePart) 
     return _messages.PartStartEvent(index=len(parts) - 1, part=part)
 
 
-PROFILE_IS_DICT: bool = isinstance(_profiles.DEFAULT_PROFILE, dict)  # pyright: ignore[reportUnnecessaryIsInstance]
+def _import_profiles() -> Any:
+    try:
+        from pydantic_ai import profiles
+    except ImportError:  # before 0.2.12
+        return None
+    return profiles
+
+
+_PROFILES: Any = _import_profiles()
+
+HAS_PROFILES: bool = _PROFILES is not None
+"""Models have a `ModelProfile` (`pydantic_ai.profiles`, from 0.2.12); before, no profiles at all."""
+
+PROFILE_IS_DICT: bool = HAS_PROFILES and isinstance(_PROFILES.DEFAULT_PROFILE, dict)
 """`ModelProfile` is a `TypedDict` that a model's `profile=` dict is merged into (2.x), not a dataclass it replaces."""
 
 
@@ -459,12 +513,14 @@ def stand_in_profile(
     a real model's, the result is not narrowed to the native tools the model class implements: a stand-in answers
     whatever native tool the profile lists.
     """
+    if not HAS_PROFILES:  # before 0.2.12: nothing reads a profile
+        return cast('_profiles.ModelProfile', None)
     real = None if given is not None and not PROFILE_IS_DICT else real_profile()
     if real is None:
         return _models.Model.profile.__get__(model, type(model))
     if given is None:
         return copy.copy(real)
-    merge_profile = _profiles.merge_profile  # 2.x: also translates deprecated key spellings
+    merge_profile = cast('Callable[..., _profiles.ModelProfile]', _PROFILES.merge_profile)  # 2.x: also translates
     if callable(given):
         return merge_profile(given(merge_profile(real)))
     return merge_profile(real, given)
@@ -480,3 +536,221 @@ def native_tool_support() -> dict[str, Any]:
 
     names = ('supported_native_tools', 'supported_builtin_tools')
     return {name: value for name, value in vars(FunctionModel).items() if name in names}
+
+
+# --- pydantic-ai 0.x: the request's result, usage, request parameters, Model.__init__ --------------------------------
+
+VERSION: str = str(getattr(pydantic_ai, '__version__', 'unknown'))
+"""The installed pydantic-ai release, for messages only: nothing is decided by it."""
+
+
+def missing(feature: str, added_in: str, advice: str, *, plural: bool = False) -> str:
+    """What our refusals say of a feature the installed release lacks, naming the release that added it.
+
+    `missing('thinking parts', '0.3.0', 'leave thinking() out', plural=True)` -> "the installed pydantic-ai
+    (0.0.55) has no thinking parts: they came in 0.3.0; upgrade pydantic-ai or leave thinking() out".
+    """
+    came = 'they came' if plural else 'it came'
+    return (
+        f'the installed pydantic-ai ({VERSION}) has no {feature}: {came} in {added_in}; upgrade pydantic-ai or {advice}'
+    )
+
+
+HAS_THINKING: bool = 'ThinkingPart' in vars(_messages)
+"""Responses can hold thinking parts (`ThinkingPart`, from 0.3.0)."""
+
+REQUEST_RETURNS_USAGE: bool = 'usage' not in RESPONSE_FIELDS
+"""`Model.request` returns `(ModelResponse, Usage)` and a response carries no usage (before 0.2.0); from 0.2.0 the
+usage is the response's `usage` field, and `request` returns the response alone."""
+
+_COUNTS_REQUESTS_BY_RESPONSE: bool = not REQUEST_RETURNS_USAGE and 'requests' in _field_names(RequestUsage)
+"""0.2.0 - 0.7.2: the agent graph counts a non-streamed request only through its response's `usage.requests`
+(`FunctionModel` sets it to 1); a streamed request is counted by the graph itself. From 0.7.3 a response's
+`RequestUsage` has no `requests`, and before 0.2.0 the graph counts every request itself."""
+
+_KEPT_USAGE = '_agentrun_usage'
+
+
+def response_usage(response: _messages.ModelResponse) -> RequestUsage:
+    """The usage of a response: its `usage` field; before 0.2.0 (no such field), what `set_response_usage` kept."""
+    if REQUEST_RETURNS_USAGE:
+        kept = vars(response).get(_KEPT_USAGE)
+        return kept if kept is not None else RequestUsage()
+    return response.usage
+
+
+def set_response_usage(response: _messages.ModelResponse, usage: RequestUsage) -> None:
+    """Give a response its usage: the `usage` field; before 0.2.0 kept beside the fields (`request` returns it)."""
+    if REQUEST_RETURNS_USAGE:
+        vars(response)[_KEPT_USAGE] = usage
+    else:
+        response.usage = usage
+
+
+def request_result(response: _messages.ModelResponse) -> Any:
+    """What a model's non-streamed `request` returns for `response` in the installed release.
+
+    The response (from 0.2.0); `(response, usage)` before. In 0.2.0 - 0.7.2 the response's usage also counts the
+    request (`requests=1`, as `FunctionModel` sets it), or the run's usage would count none.
+    """
+    if REQUEST_RETURNS_USAGE:
+        return response, response_usage(response)
+    if _COUNTS_REQUESTS_BY_RESPONSE and not getattr(response.usage, 'requests', 1):
+        response.usage = dataclasses.replace(response.usage, requests=1)  # a copy: a given usage stays the user's
+    return response
+
+
+def usage_has_values(usage: RequestUsage) -> bool:
+    """Whether a response's usage holds any counter (`has_values()` from 0.2.0; before, read the token counters)."""
+    method = getattr(usage, 'has_values', None)
+    if method is not None:
+        return bool(method())
+    return any(getattr(usage, name, None) for name in ('request_tokens', 'response_tokens', 'total_tokens'))
+
+
+_OUTPUT_TOKENS_FIELD = 'output_tokens' if 'output_tokens' in USAGE_FIELDS else 'response_tokens'
+
+
+def output_usage(tokens: int) -> RequestUsage:
+    """The usage one streamed chunk of `tokens` adds, as `FunctionModel`'s streams add it.
+
+    `RequestUsage(output_tokens=...)` (from 0.7.3); `Usage(response_tokens=..., total_tokens=...)` before.
+    """
+    if _OUTPUT_TOKENS_FIELD == 'output_tokens':
+        return RequestUsage(output_tokens=tokens)
+    return RequestUsage(response_tokens=tokens, total_tokens=tokens)  # pyright: ignore[reportCallIssue]
+
+
+def usage_tokens(usage: object) -> tuple[int, int]:
+    """`(input tokens, output tokens)` of a usage.
+
+    `input_tokens`/`output_tokens` from 0.7.3; before, `request_tokens`/`response_tokens` (which may be `None`).
+    """
+    if hasattr(usage, 'input_tokens'):
+        return getattr(usage, 'input_tokens') or 0, getattr(usage, 'output_tokens') or 0  # noqa: B009
+    return getattr(usage, 'request_tokens', None) or 0, getattr(usage, 'response_tokens', None) or 0
+
+
+def output_tools(params: _models.ModelRequestParameters) -> list[Any]:
+    """The output tools a request offers: `output_tools` (from 0.1.0), `result_tools` before."""
+    tools = getattr(params, 'output_tools', None)
+    return cast('list[Any]', tools if tools is not None else getattr(params, 'result_tools'))  # noqa: B009
+
+
+def allow_text_output(params: _models.ModelRequestParameters) -> bool:
+    """Whether a request takes text as its output: `allow_text_output` (from 0.1.0), `allow_text_result` before."""
+    allowed = getattr(params, 'allow_text_output', None)
+    return bool(allowed if allowed is not None else getattr(params, 'allow_text_result'))  # noqa: B009
+
+
+def output_mode(params: _models.ModelRequestParameters) -> str:
+    """A request's output mode: its `output_mode` (from 0.3.3).
+
+    Before 0.3.3, `'tool'` or `'text'` (no native or prompted output there), as its output tools and text output say.
+    """
+    mode = getattr(params, 'output_mode', None)
+    if mode is not None:
+        return cast(str, mode)
+    return 'tool' if output_tools(params) and not allow_text_output(params) else 'text'
+
+
+STREAM_TAKES_PARAMETERS: bool = 'model_request_parameters' in _field_names(_models.StreamedResponse)
+"""A `StreamedResponse` is built with the request parameters (from 0.7.0); before, it has no init fields of its own."""
+
+
+def stream_init(params: _models.ModelRequestParameters) -> dict[str, Any]:
+    """The keyword arguments of `StreamedResponse`'s own init fields in the installed release."""
+    return {'model_request_parameters': params} if STREAM_TAKES_PARAMETERS else {}
+
+
+MODEL_HAS_INIT: bool = _models.Model.__init__ is not object.__init__
+"""`Model.__init__(*, settings=None, profile=None)` exists (from 0.4.2)."""
+
+
+def init_model(model: _models.Model, settings: ModelSettings | None, profile: Any) -> None:
+    """Initialise a model of ours with its settings and profile, as the installed release keeps them.
+
+    `Model.__init__` from 0.4.2; before, the settings are kept where `model_settings_of` finds them (`prepare_request`
+    merges them), and the profile (0.2.12 - 0.4.1) in `_profile`, where `Model.profile` reads it.
+    """
+    if MODEL_HAS_INIT:
+        _models.Model.__init__(model, settings=settings, profile=profile)
+        return
+    vars(model)['_settings'] = settings
+    if HAS_PROFILES:
+        vars(model)['_profile'] = profile
+
+
+def model_settings_of(model: _models.Model) -> ModelSettings | None:
+    """A model's own settings: `model.settings` (from 0.4.2), else those `init_model` kept (None for others)."""
+    settings = getattr(model, 'settings', None)
+    if settings is None and not MODEL_HAS_INIT:
+        settings = vars(model).get('_settings')
+    return cast('ModelSettings | None', settings)
+
+
+def _default_profile_flags() -> dict[str, bool]:
+    if _PROFILES is None:
+        return {}
+    cls = _PROFILES.ModelProfile
+    if dataclasses.is_dataclass(cls):  # 0.2.12 - 1.x
+        names = {f.name for f in dataclasses.fields(cls)}
+    else:  # 2.x: a TypedDict
+        names = set(cls.__required_keys__) | set(cls.__optional_keys__)
+    return {name: True for name in ('supports_json_schema_output', 'supports_json_object_output') if name in names}
+
+
+_DEFAULT_PROFILE_FLAGS = _default_profile_flags()
+
+
+def default_profile() -> _profiles.ModelProfile | None:
+    """The profile of a scripted model standing in for no real one: every structured output mode it can have.
+
+    JSON schema and JSON object output from 0.3.3 (the flags exist from then); `None` before 0.2.12 (no profiles).
+    """
+    if _PROFILES is None:
+        return None
+    return cast('_profiles.ModelProfile', _PROFILES.ModelProfile(**_DEFAULT_PROFILE_FLAGS))
+
+
+def result_output(result: Any) -> Any:
+    """A run result's output: `output` (from 0.1.0), `data` before (a deprecated alias of `output` 0.1.0 - 0.5.x)."""
+    try:
+        return result.output
+    except AttributeError:
+        return result.data
+
+
+COUNTERS_ADDED: dict[str, str] = {
+    'tool_calls': '1.0',
+    **dict.fromkeys(
+        (
+            'input_tokens',
+            'output_tokens',
+            'cache_write_tokens',
+            'cache_read_tokens',
+            'input_audio_tokens',
+            'cache_audio_read_tokens',
+            'output_audio_tokens',
+        ),
+        '0.7.3',
+    ),
+}
+"""The release that added each usage counter a test may ask for (messages only: `request_tokens` and
+`response_tokens` were their names before 0.7.3)."""
+
+
+HAS_REQUEST_USAGE: bool = 'RequestUsage' in vars(_usage)
+"""`RequestUsage`, the usage of one response that cassettes record, exists (from 0.7.3)."""
+
+CASSETTES_MISSING: str = missing('RequestUsage', '0.7.3', 'run the test without a cassette')
+"""Why a test cannot record or replay a cassette on a release without `RequestUsage`."""
+
+
+def skipped_start(start: object, first_yielded: object) -> object | None:
+    """The node a run started from, if `async for` ran it without yielding it; else `None`.
+
+    pydantic-graph before 0.0.54 yields the node after `UserPromptNode` first; from 0.0.54 the first node yielded is
+    the one the run started from (`AgentRun.next_node` before iterating).
+    """
+    return start if start is not None and first_yielded is not start else None

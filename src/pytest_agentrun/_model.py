@@ -22,16 +22,14 @@ from pydantic_ai.messages import (
     ModelResponsePart,
     ModelResponseStreamEvent,
     TextPart,
-    ThinkingPart,
     ToolCallPart,
 )
 from pydantic_ai.models import Model, ModelRequestParameters, StreamedResponse
-from pydantic_ai.profiles import ModelProfile, ModelProfileSpec
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.tools import ToolDefinition
-from pydantic_ai.usage import RequestUsage
 
 from . import _compat, _profiles
+from ._compat import RequestUsage, ThinkingPart
 from ._errors import (
     InvalidArgumentsError,
     InvalidOutputError,
@@ -69,6 +67,9 @@ from ._script import (
     split_words,
     to_turn,
 )
+
+if TYPE_CHECKING:
+    from pydantic_ai.profiles import ModelProfile, ModelProfileSpec
 
 __all__ = ('ScriptedModel', 'ScriptedRequest', 'collecting_requests')
 
@@ -117,7 +118,7 @@ class ScriptedRequest:
     @property
     def output_tool_names(self) -> list[str]:
         """Names of the output tools offered."""
-        return [t.name for t in self.parameters.output_tools]
+        return [t.name for t in _compat.output_tools(self.parameters)]
 
     def __repr__(self) -> str:
         kind = 'stream' if self.streamed else 'request'
@@ -228,9 +229,12 @@ def split_model_name(name: str) -> tuple[str, str]:
     return (system, model_name) if colon else ('scripted', name)
 
 
-def default_profile() -> ModelProfile:
-    """The profile of a scripted model standing in for no real one: every structured output mode is supported."""
-    return ModelProfile(supports_json_schema_output=True, supports_json_object_output=True)
+def default_profile() -> ModelProfile | None:
+    """The profile of a scripted model standing in for no real one: every structured output mode is supported.
+
+    `None` where pydantic-ai has no profiles (before 0.2.12).
+    """
+    return _compat.default_profile()
 
 
 def now_utc() -> datetime:
@@ -255,10 +259,15 @@ class NamedModel(_TestDoubleBase):
         self, name: str, *, settings: ModelSettings | None = None, profile: ModelProfileSpec | None = None
     ) -> None:
         """Be known as `name`; `profile` goes on top of the real model's profile (see `profile`)."""
+        if profile is not None and not _compat.HAS_PROFILES:
+            raise ValueError(
+                f'{type(self).__name__}(profile=...): '
+                + _compat.missing('model profiles', '0.2.12', 'leave profile= out', plural=True)
+            )
         self._name = name
         self._system, self._model_name = split_model_name(name)
         self._given_profile = profile
-        super().__init__(settings=settings, profile=default_profile() if profile is None else profile)
+        _compat.init_model(self, settings, default_profile() if profile is None else profile)
 
     @cached_property
     def profile(self) -> ModelProfile:
@@ -501,7 +510,7 @@ class ScriptedModel(NamedModel):
     ) -> ModelResponse:
         """Answer a request with the next turn of the script (or a rule, or the default)."""
         _, response = await self._answer(messages, model_settings, model_request_parameters, streamed=False)
-        return response
+        return _compat.request_result(response)  # 0.x: `(response, usage)` before 0.2.0
 
     @asynccontextmanager
     async def request_stream(
@@ -515,15 +524,16 @@ class ScriptedModel(NamedModel):
         turn, response = await self._answer(messages, model_settings, model_request_parameters, streamed=True)
         given = turn.response is not None
         chunks = [p.chunks if isinstance(p, (Text, ToolCall)) else None for p in turn.parts]
-        explicit_usage = turn.usage is not None or (given and response.usage.has_values())
+        usage = _compat.response_usage(response)
+        explicit_usage = turn.usage is not None or (given and _compat.usage_has_values(usage))
         yield ScriptedStreamedResponse(
-            model_request_parameters=self.requests[-1].parameters,
+            **_compat.stream_init(self.requests[-1].parameters),
             _model_name=response.model_name or self._model_name,
             _parts=list(response.parts),
             _chunks=chunks,
             _chunk_words=turn.chunk_words or self._chunk_words,
             _chunk_delay=turn.chunk_delay if turn.chunk_delay is not None else self._chunk_delay,
-            _explicit_usage=response.usage if explicit_usage else None,
+            _explicit_usage=usage if explicit_usage else None,
             _finish_reason=_compat.finish_reason(response),
         )
 
@@ -653,8 +663,8 @@ class ScriptedModel(NamedModel):
         if turn.response is not None:
             given = turn.response
             response = dataclasses.replace(given, model_name=given.model_name or self._asked_as()[1])
-            if not response.usage.has_values():
-                response.usage = _compat.estimate_usage([*messages, response])
+            if not _compat.usage_has_values(_compat.response_usage(response)):
+                _compat.set_response_usage(response, _compat.estimate_usage([*messages, response]))
             return response
         number = self._received + 1
         native_ids: dict[str, str] = {}
@@ -664,9 +674,9 @@ class ScriptedModel(NamedModel):
             extra['finish_reason'] = turn.finish_reason
         response = ModelResponse(parts=parts, model_name=self._asked_as()[1], **extra)
         if turn.usage is not None:
-            response.usage = _usage(turn.usage)
+            _compat.set_response_usage(response, _usage(turn.usage))
         else:
-            response.usage = _compat.estimate_usage([*messages, response])
+            _compat.set_response_usage(response, _compat.estimate_usage([*messages, response]))
         return response
 
     def _next_call_id(self) -> str:
@@ -694,12 +704,13 @@ class ScriptedModel(NamedModel):
         if isinstance(spec, File):
             return _compat.file_part(spec.data, spec.media_type)
         if isinstance(spec, ToolCall):
-            tool = next((t for t in (*params.function_tools, *params.output_tools) if t.name == spec.tool_name), None)
+            output_tools = _compat.output_tools(params)
+            tool = next((t for t in (*params.function_tools, *output_tools) if t.name == spec.tool_name), None)
             if tool is None and not self._allow_unknown_tools:
                 self._used_unknown_tool(spec.tool_name, answered_by, number, params)
             args: Any = spec.args if isinstance(spec.args, str) else pydantic_core.to_jsonable_python(spec.args)
             if tool is not None and spec.valid:
-                self._check_arguments(spec, args, tool, answered_by, number, output=tool in params.output_tools)
+                self._check_arguments(spec, args, tool, answered_by, number, output=tool in output_tools)
             return ToolCallPart(spec.tool_name, args, tool_call_id=spec.tool_call_id or self._next_call_id())
         return self._output_part(cast(Output, spec), answered_by, number, params)
 
@@ -754,7 +765,7 @@ class ScriptedModel(NamedModel):
                 tool_name=name,
                 number=number,
                 tools=[t.name for t in params.function_tools],
-                output_tools=[t.name for t in params.output_tools],
+                output_tools=[t.name for t in _compat.output_tools(params)],
             )
         )
 
@@ -764,14 +775,14 @@ class ScriptedModel(NamedModel):
         """The part carrying a scripted output: routed to the output type it fits (see `_outputs`)."""
         __tracebackhide__ = True
         jsonable: Any = pydantic_core.to_jsonable_python(spec.value)
-        offered = candidates(params)
+        offered = candidates(params, _compat.output_tools(params))
         if spec.tool_name is not None:
             offered = [c for c in offered if c.tool_name == spec.tool_name]
             if not offered:
                 self._used_unknown_tool(spec.tool_name, answered_by, number, params)
         where = answered_by[0].upper() + answered_by[1:]
         if not offered:
-            if params.output_mode in ('native', 'prompted') or isinstance(jsonable, str) or not spec.valid:
+            if _compat.output_mode(params) in ('native', 'prompted') or isinstance(jsonable, str) or not spec.valid:
                 # a string for a text agent is its text, and so is output sent unchecked (valid=False); a release
                 # that does not put the prompted output's schema in the request (1.0) gets the JSON unchecked
                 return TextPart(_json_text(jsonable))
@@ -782,7 +793,7 @@ class ScriptedModel(NamedModel):
         routed = route(spec.value, jsonable, offered, check=spec.valid)
         candidate = routed.candidate
         if candidate is None:
-            if isinstance(jsonable, str) and params.allow_text_output:
+            if isinstance(jsonable, str) and _compat.allow_text_output(params):
                 return TextPart(jsonable)
             rejections = [(c.label(), errors) for c, errors in routed.rejections]
             raise InvalidOutputError(
@@ -867,6 +878,16 @@ def _checked(turn: Turn, where: str) -> Turn:
     """Check a turn's values, and the parts of it that depend on the installed pydantic-ai release."""
     for part in turn.parts:
         _check_json(part, where)
+        if isinstance(part, Thinking) and not _compat.HAS_THINKING:
+            raise ValueError(
+                f'{where} holds {part!r}, but '
+                + _compat.missing('thinking parts', '0.3.0', 'leave thinking() out', plural=True)
+            )
+        if isinstance(part, (NativeToolCall, NativeToolReturn)) and _compat.NATIVE_CALL_PART is None:
+            raise ValueError(
+                f'{where} holds {part!r}, but '
+                + _compat.missing('native tool parts', '0.6.2', 'leave native tool calls out', plural=True)
+            )
         if isinstance(part, File) and _compat.FILE_PART is None:
             raise ValueError(
                 f'{where} holds {part!r}, but the installed pydantic-ai has no FilePart (models return files from '
@@ -874,15 +895,17 @@ def _checked(turn: Turn, where: str) -> Turn:
             )
     if turn.finish_reason is not None and not _compat.HAS_FINISH_REASON:
         raise ValueError(
-            f'{where} sets finish_reason, but the installed pydantic-ai has no ModelResponse.finish_reason; '
-            'upgrade pydantic-ai or leave finish_reason out'
+            f'{where} sets finish_reason, but '
+            + _compat.missing('ModelResponse.finish_reason', '1.1', 'leave finish_reason out')
         )
     if isinstance(turn.usage, Mapping):
         unknown = sorted(set(turn.usage) - _compat.USAGE_FIELDS)
         if unknown:
+            later = [f'{n} came in {_compat.COUNTERS_ADDED[n]}' for n in unknown if n in _compat.COUNTERS_ADDED]
             raise ValueError(
                 f'{where} sets usage counters the installed pydantic-ai does not have: {", ".join(unknown)}; '
                 f'known counters: {", ".join(sorted(_compat.USAGE_FIELDS))}'
+                + (f' (the installed pydantic-ai is {_compat.VERSION}: {"; ".join(later)})' if later else '')
             )
         bad = {k: v for k, v in turn.usage.items() if not isinstance(v, int) or isinstance(v, bool) or v < 0}  # pyright: ignore[reportUnnecessaryIsInstance]
         if bad:
@@ -976,7 +999,7 @@ class ScriptedStreamedResponse(StreamedResponse):
 
     def _count(self, chunk: str) -> None:
         if self._explicit_usage is None:
-            self._usage = self._usage + RequestUsage(output_tokens=_compat.estimate_tokens(chunk))
+            self._usage = self._usage + _compat.output_usage(_compat.estimate_tokens(chunk))
 
     @property
     def model_name(self) -> str:

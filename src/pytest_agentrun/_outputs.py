@@ -120,8 +120,11 @@ def _union_branches(schema: Mapping[str, Any]) -> list[tuple[str, Mapping[str, A
     return branches
 
 
-def candidates(params: Any) -> list[Candidate]:
-    """The output types a request offers, from its output tools or its native/prompted output schema."""
+def candidates(params: Any, output_tools: Sequence[Any] = ()) -> list[Candidate]:
+    """The output types a request offers: its output tools, or its native/prompted output schema.
+
+    `output_tools` are the request's output tools, read by `_compat.output_tools` (their name changed in 0.1.0).
+    """
     mode = getattr(params, 'output_mode', None)
     output_object = getattr(params, 'output_object', None)
     if mode in ('native', 'prompted'):
@@ -143,7 +146,7 @@ def candidates(params: Any) -> list[Candidate]:
         name = getattr(output_object, 'name', None) or 'the output'
         return [Candidate(_type_name(schema, name), schema, wrap_key=_WRAP_KEY if _is_wrapper(schema) else None)]
     found: list[Candidate] = []
-    for tool in getattr(params, 'output_tools', ()):
+    for tool in output_tools:
         schema = cast('Mapping[str, Any]', tool.parameters_json_schema)
         key = tool.outer_typed_dict_key
         # without a title (a strict provider schema drops it), a union's tool is named after its type

@@ -120,7 +120,7 @@ class RecordedRun(Generic[OutputT]):
         if self.result is None:
             ended = f', it ended with {self.error!r}' if self.error is not None else ''
             raise AssertionError(f'{self!r} did not finish{ended}, so it has no output')
-        return self.result.output
+        return _compat.result_output(self.result)
 
     @property
     def node_names(self) -> list[str]:
@@ -185,7 +185,7 @@ class RecordedRun(Generic[OutputT]):
     def __repr__(self) -> str:
         nodes = ' -> '.join(n.removesuffix('Node') for n in self.node_names) or 'no nodes'
         if self.result is not None:
-            ending = f' output={_clip(self.result.output)}'
+            ending = f' output={_clip(_compat.result_output(self.result))}'
         elif self.error is not None:
             ending = f' failed: {type(self.error).__name__}'
         else:
@@ -271,9 +271,12 @@ def record_nodes(agent_run: Any, nodes: list[Any]) -> None:
     """Record into `nodes` every node `agent_run` reaches, whether driven by `async for` or by `next()`.
 
     The object stays the real `AgentRun`: its class becomes a subclass whose `__anext__` and `next` also
-    append the node they return (and, for `next`, the node passed in, so the first node is kept too).
+    append the node they return (and, for `next`, the node passed in, so the first node is kept too). The node the
+    run starts from is kept even where `async for` runs it without yielding it (pydantic-graph before 0.0.54 yields
+    the `ModelRequestNode` after `UserPromptNode` first), so a run records the same nodes on every release.
     """
     base: Any = agent_run.__class__
+    start = getattr(agent_run, 'next_node', None)
 
     def keep(node: Any) -> None:
         if not nodes or nodes[-1] is not node:
@@ -281,6 +284,9 @@ def record_nodes(agent_run: Any, nodes: list[Any]) -> None:
 
     async def __anext__(self: Any) -> Any:
         node = await base.__anext__(self)
+        skipped = _compat.skipped_start(start, node) if not nodes else None
+        if skipped is not None:
+            nodes.append(skipped)
         keep(node)
         return node
 

@@ -556,7 +556,7 @@ def turn(
         )
     _check_chunk_words(chunk_words, 'turn()')
     check_chunk_delay(chunk_delay, 'turn()')
-    if usage is not None and not isinstance(usage, Mapping) and not hasattr(usage, 'input_tokens'):
+    if usage is not None and not isinstance(usage, Mapping) and not hasattr(usage, 'details'):  # a usage dataclass
         raise TypeError(f'turn(): usage must be a RequestUsage or a mapping of counters, got {usage!r}')
     return Turn(parts=built, usage=usage, finish_reason=finish_reason, chunk_words=chunk_words, chunk_delay=chunk_delay)
 

@@ -111,14 +111,18 @@ def _request_lines(message: Any, first: bool, retry_of: Any) -> list[str]:
 
 
 def _usage_line(usage: Any) -> str:
+    from ._compat import usage_tokens
+
     requests = getattr(usage, 'requests', 0)
     tool_calls = getattr(usage, 'tool_calls', 0)
+    input_tokens, output_tokens = usage_tokens(usage)
     parts = [
         f'{requests} request{"s" if requests != 1 else ""}',
-        f'{getattr(usage, "input_tokens", 0)} input tokens',
-        f'{getattr(usage, "output_tokens", 0)} output tokens',
-        f'{tool_calls} tool call{"s" if tool_calls != 1 else ""}',
+        f'{input_tokens} input tokens',
+        f'{output_tokens} output tokens',
     ]
+    if hasattr(usage, 'tool_calls'):  # counted from pydantic-ai 1.0
+        parts.append(f'{tool_calls} tool call{"s" if tool_calls != 1 else ""}')
     return 'usage: ' + ', '.join(parts)
 
 
@@ -166,7 +170,7 @@ def _run_lines(number: int, count: int, run: Any) -> list[str]:
             parts = ', '.join(_response_part(p) for p in getattr(message, 'parts', ())) or '(no parts)'
             lines.append(f'  {prefix}: {parts}')
     if run.result is not None:
-        lines.append(f'  output: {_value(run.result.output)}')
+        lines.append(f'  output: {_value(run.output)}')
     if run.error is not None:
         lines.append(f'  {_error_line(run.error)}')
     with contextlib.suppress(AssertionError):  # a run that never started has no usage

@@ -49,6 +49,10 @@ class CassettePlugin:
         options = options_for(item)
         if not options.uses_cassette:
             return
+        from pytest_agentrun import _compat
+
+        if not _compat.HAS_REQUEST_USAGE:  # cassettes keep a response's RequestUsage
+            pytest.fail(f'{item.nodeid}: cassettes keep RequestUsage, but ' + _compat.CASSETTES_MISSING, pytrace=False)
         from .format import cassette_path
         from .session import CassetteSession
 
