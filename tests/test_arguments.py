@@ -127,7 +127,7 @@ def test_bet(agentrun):
 
 def test_the_failure_a_user_sees(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_bet=TEST_FILE)
-    result = pytester.runpytest_subprocess('-p', 'no:cacheprovider', '--tb=short')
+    result = pytester.runpytest_inprocess('-p', 'no:cacheprovider', '--tb=short')
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [

@@ -163,4 +163,4 @@ def test_the_agent_asks_once_too_often(agentrun):
 
 def test_a_user_asserts_on_the_failed_run(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_weather=TEST_FILE)
-    pytester.runpytest_subprocess('-p', 'no:cacheprovider').assert_outcomes(passed=1)
+    pytester.runpytest_inprocess('-p', 'no:cacheprovider').assert_outcomes(passed=1)

@@ -456,8 +456,8 @@ async def double(n: int) -> int:
 
 
 @pytest.mark.anyio
-async def test_200_concurrent_runs_keep_scripts_and_records_apart(agentrun: AgentRunFactory) -> None:
-    count = 200
+async def test_100_concurrent_runs_keep_scripts_and_records_apart(agentrun: AgentRunFactory) -> None:
+    count = 100
     runs: dict[int, RecordedRun[Any]] = {}
     in_flight.update(now=0, most=0)
 

@@ -229,7 +229,7 @@ def test_typo(agentrun):
 
 def test_what_a_user_sees(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_flights=TEST_FILE)
-    result = pytester.runpytest_subprocess('-p', 'no:cacheprovider', '--tb=short')
+    result = pytester.runpytest_inprocess('-p', 'no:cacheprovider', '--tb=short')
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,10 @@ import pytest
 README = Path(__file__).parent.parent / 'README.md'
 
 
-def test_the_readme_example_passes_as_a_test(pytester: pytest.Pytester) -> None:
+@pytest.mark.usefixtures('close_run_sync_loop')
+def test_the_readme_example_passes_as_a_test(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     agent_module, test_module = re.findall(r'```python[^\n]*\n(.*?)```', README.read_text(), re.DOTALL)[:2]
     pytester.makepyfile(weather=agent_module, test_weather=test_module)
     pytester.makeconftest("import pytest\n\n\n@pytest.fixture\ndef anyio_backend():\n    return 'asyncio'\n")
-    # a subprocess: in this process, `weather` may already be the examples' package
-    pytester.runpytest_subprocess('-p', 'no:cacheprovider').assert_outcomes(passed=1)
+    monkeypatch.delitem(sys.modules, 'weather', raising=False)  # in this process it may be the examples' package
+    pytester.runpytest_inprocess('-p', 'no:cacheprovider').assert_outcomes(passed=1)

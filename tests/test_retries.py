@@ -176,7 +176,7 @@ def test_volume(agentrun):
 
 def test_what_a_user_sees(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_volume=TEST_FILE)
-    result = pytester.runpytest_subprocess('-p', 'no:cacheprovider', '--tb=short')
+    result = pytester.runpytest_inprocess('-p', 'no:cacheprovider', '--tb=short')
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [

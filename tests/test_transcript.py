@@ -139,7 +139,7 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_the_terminal_shows_what_the_agent_did(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess('-p', 'no:cacheprovider', '--tb=short')
+    result = project.runpytest_inprocess('-p', 'no:cacheprovider', '--tb=short')
     result.assert_outcomes(passed=2, failed=4, errors=1)  # test_unused passes, then errors at teardown
     output = result.stdout.str()
     assert output.count(RULE) == 4  # the failures and the teardown error of the tests that ran the agent
@@ -166,7 +166,7 @@ def test_the_terminal_shows_what_the_agent_did(project: pytest.Pytester) -> None
 
 
 def test_junitxml_has_it_in_the_failure(project: pytest.Pytester) -> None:
-    project.runpytest_subprocess('-p', 'no:cacheprovider', '--tb=short', '--junitxml=report.xml')
+    project.runpytest_inprocess('-p', 'no:cacheprovider', '--tb=short', '--junitxml=report.xml')
     cases = {case.get('name'): case for case in ET.parse(Path(project.path, 'report.xml')).iter('testcase')}
     failure = cases['test_wrong_answer'].find('failure')
     assert failure is not None
@@ -183,7 +183,7 @@ def test_junitxml_has_it_in_the_failure(project: pytest.Pytester) -> None:
 
 
 def test_under_xdist(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess('-p', 'no:cacheprovider', '--tb=short', '-n', '1', '-k', 'wrong_answer')
+    result = project.runpytest_inprocess('-p', 'no:cacheprovider', '--tb=short', '-n', '1', '-k', 'wrong_answer')
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(literal(RULE, *WRONG_ANSWER), consecutive=True)
 
@@ -225,7 +225,7 @@ def test_the_factory_does_not_outlive_the_test(pytester: pytest.Pytester) -> Non
             assert False
         """
     )
-    result = pytester.runpytest_subprocess('-p', 'no:cacheprovider')
+    result = pytester.runpytest_inprocess('-p', 'no:cacheprovider')
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(['kept: [[]False, False[]]'])
 
