@@ -5,6 +5,7 @@
 - cassettes (`_cassettes.plugin.CassettePlugin`);
 - doc checking (`_docs.plugin.DocsPlugin`), when doc examples are collected;
 - transcripts of what the agent did, in the reports of failed tests (`_reports.TranscriptPlugin`);
+- tracebacks of the plugin's errors that stop at the user's code (`_tracebacks.ShortTracebacks`);
 - the `agentrun`, `agentrun_doc_rules` and `agentrun_doc_normalizers` fixtures.
 
 Nothing here imports pydantic-ai: a test that uses none of the plugin's features runs as it would without it.
@@ -21,6 +22,7 @@ import pytest
 from . import _guard, _options
 from ._cassettes.plugin import CassettePlugin
 from ._reports import FACTORY_KEY, PhaseReports, TranscriptPlugin, went_wrong
+from ._tracebacks import ShortTracebacks
 
 if TYPE_CHECKING:
     from ._fixture import AgentRunFactory
@@ -58,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
         _start_guard(config)
     config.pluginmanager.register(PhaseReports(), 'agentrun-reports')
     config.pluginmanager.register(TranscriptPlugin(), 'agentrun-transcripts')
+    config.pluginmanager.register(ShortTracebacks(), 'agentrun-tracebacks')
     config.pluginmanager.register(CassettePlugin(), 'agentrun-cassettes')
     settings = _options.docs_settings(config)
     if settings is not None:
