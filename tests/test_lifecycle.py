@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -61,16 +62,6 @@ def test_the_conftest_agent_is_blocked():
 """
 
 
-@needs_openai
-def test_an_agent_a_conftest_builds_is_guarded(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    # with the openai SDK installed and no key, building the real model at import fails the conftest
-    monkeypatch.delenv('OPENAI_API_KEY', raising=False)
-    pytester.makepyfile(app=WEATHER_APP, test_app=GUARDED)
-    pytester.makeconftest(CONFTEST_IMPORTS_THE_APP)
-    result = pytester.runpytest_subprocess('-p', 'no:cacheprovider')  # a fresh process: nothing imported yet
-    result.assert_outcomes(passed=3)
-
-
 RECORDED = """
 import pytest
 
@@ -110,12 +101,17 @@ import pydantic_ai.models as models  # imported before pytest starts, as another
 
 before = (models.infer_model, models.ALLOW_MODEL_REQUESTS)
 
+import os
+
 import pytest
 
+# no OPENAI_API_KEY: the agent the conftest builds would fail to import, were it not a stand-in
 code = pytest.main(['-q', '-p', 'no:cacheprovider', 'test_app.py'])
 after = (models.infer_model, models.ALLOW_MODEL_REQUESTS)
 
 from pydantic_ai import Agent
+
+os.environ['OPENAI_API_KEY'] = 'test-key'  # for the real model, after the session
 
 import app  # built during the session, by the conftest: its stand-in is the real model now
 
@@ -130,16 +126,19 @@ print(json.dumps({
 
 
 @needs_openai
-def test_after_pytest_main_pydantic_ai_is_as_it_was(pytester: pytest.Pytester) -> None:
+def test_an_agent_a_conftest_builds_is_guarded_and_after_pytest_main_pydantic_ai_is_as_it_was(
+    pytester: pytest.Pytester,
+) -> None:
     app = f'MODEL = {MODEL!r}\n' + WEATHER_APP.replace("'openai:gpt-5.2'", 'MODEL')
     pytester.makepyfile(app=app, test_app=GUARDED.replace("'openai:gpt-5.2'", repr(MODEL)))
     pytester.makeconftest(CONFTEST_IMPORTS_THE_APP)
     with FakeOpenAI() as server:
-        env = {'OPENAI_BASE_URL': server.base_url, 'OPENAI_API_KEY': 'test-key', 'PYTHONDONTWRITEBYTECODE': '1'}
+        env = {'OPENAI_BASE_URL': server.base_url, 'PYTHONDONTWRITEBYTECODE': '1'}
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith('PYTEST_') and k != 'OPENAI_API_KEY'}
         result = subprocess.run(
             [sys.executable, '-c', textwrap.dedent(AFTER_THE_SESSION)],
             cwd=pytester.path,
-            env={**{k: v for k, v in __import__('os').environ.items() if not k.startswith('PYTEST_')}, **env},
+            env={**inherited, **env},
             capture_output=True,
             text=True,
             timeout=120,
