@@ -170,17 +170,6 @@ def exact(*lines: str) -> list[str]:
 
 
 @needs_openai
-def test_record_summary_under_xdist(project: pytest.Pytester, server: FakeOpenAI) -> None:
-    # the workers write the cassettes; the controller, which prints the summary, learns of them from reports
-    recorded = project.runpytest_inprocess('--agentrun-record', '-n', '2')
-    recorded.assert_outcomes(passed=1)
-    recorded.stdout.fnmatch_lines(
-        ['*- pytest-agentrun: cassettes recorded -*', f'recorded {CASSETTE}'], consecutive=True
-    )
-    assert (project.path / CASSETTE).is_file()
-
-
-@needs_openai
 def test_record_then_replay_offline(project: pytest.Pytester, server: FakeOpenAI) -> None:
     recorded = project.runpytest_inprocess('--agentrun-record')
     recorded.assert_outcomes(passed=1)

@@ -592,51 +592,7 @@ def test_pydantic_ai_run_docstrings_pass(docs: pytest.Pytester) -> None:
     result.assert_outcomes(passed=2)
 
 
-# --- pytest-xdist ------------------------------------------------------------------------------------------
-
-WRITE_LOG = """
-import os
-
-import pytest
-
-_replace = os.replace
-
-
-def pytest_configure(config):
-    role = 'worker' if hasattr(config, 'workerinput') else 'controller'
-
-    def logged_replace(src, dst):
-        with open(os.path.join(str(config.rootpath), 'writes.log'), 'a') as log:
-            log.write(f'{role} {os.path.basename(dst)}\\n')
-        _replace(src, dst)
-
-    os.replace = logged_replace
-"""
-
-
-def test_under_xdist_only_the_controller_writes_once_per_file(docs: pytest.Pytester) -> None:
-    docs.makeconftest(RULES_CONFTEST + WRITE_LOG)
-    stale = RIVER_PAGE.replace('#> The Tiber runs', '#> The Po runs').replace('#> model: claude', '#> model: gpt')
-    for name in ('one', 'two', 'three'):
-        write(docs, f'{name}.md', stale)
-    result = run(docs, '--agentrun-docs', '--agentrun-update-docs', '-n', '2')
-    result.assert_outcomes(passed=6)
-    result.stdout.fnmatch_lines(
-        [
-            '*agentrun: doc examples rewritten*',
-            'one.md: line 5, line 25',
-            'three.md: line 5, line 25',
-            'two.md: line 5, line 25',
-        ]
-    )
-    assert sorted((docs.path / 'writes.log').read_text().splitlines()) == [
-        'controller one.md',
-        'controller three.md',
-        'controller two.md',
-    ]
-    for name in ('one', 'two', 'three'):
-        assert (docs.path / f'{name}.md').read_text() == RIVER_PAGE
-    run(docs, '--agentrun-docs').assert_outcomes(passed=6)  # the rewritten pages now pass
+# (under pytest-xdist: test_xdist.py checks the plugin's features in one xdist session)
 
 
 # --- rewriting touches only the example's lines ------------------------------------------------------------
@@ -852,25 +808,6 @@ def test_a_write_that_fails_is_reported_and_fails_the_run(docs: pytest.Pytester,
     refused(result, f'rivers.md: not rewritten: {why} and run again')
     assert (page.read_text(), fresh.read_text()) == (STALE_PAGE, FRESH_PAGE)
     assert sorted(p.name for p in docs.path.iterdir() if p.name.endswith('.agentrun-tmp')) == []
-
-
-def test_refused_and_rewritten_pages_under_xdist(docs: pytest.Pytester) -> None:
-    one = write(docs, 'one.md', STALE_PAGE)
-    two = write(docs, 'two.md', STALE_PAGE)
-    os.link(two, docs.path / 'two-copy.txt')
-    result = run(docs, '--agentrun-docs', '--agentrun-update-docs', '-n', '2')
-    result.assert_outcomes(passed=2)
-    assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(
-        [
-            '*- pytest-agentrun: doc examples rewritten -*',
-            'one.md: line 3',
-            'two.md: not rewritten: it has 2 hard links *',
-            '1 doc file not rewritten, so this run fails; *',
-        ],
-        consecutive=True,
-    )
-    assert (one.read_text(), two.read_text()) == (FRESH_PAGE, STALE_PAGE)
 
 
 def test_update_removes_the_stale_temporary_files_a_crashed_update_left(docs: pytest.Pytester) -> None:

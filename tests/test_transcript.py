@@ -1,4 +1,7 @@
-"""What the agent did, in the report of a failed test: the terminal, --junitxml, teardown errors, xdist."""
+"""What the agent did, in the report of a failed test: the terminal, --junitxml, teardown errors.
+
+Under pytest-xdist: test_xdist.py.
+"""
 
 from __future__ import annotations
 
@@ -180,12 +183,6 @@ def test_junitxml_has_it_in_the_failure(project: pytest.Pytester) -> None:
     assert error.text is not None
     assert RULE + '\n' + UNUSED[0] in error.text
     assert cases['test_passes'].find('failure') is None
-
-
-def test_under_xdist(project: pytest.Pytester) -> None:
-    result = project.runpytest_inprocess('-p', 'no:cacheprovider', '--tb=short', '-n', '1', '-k', 'wrong_answer')
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(literal(RULE, *WRONG_ANSWER), consecutive=True)
 
 
 def test_nothing_to_tell() -> None:

@@ -1,21 +1,83 @@
-"""A project using the plugin gives the same results under pytest-xdist (`-n 2`) as without it."""
+"""A project using every feature of the plugin gives the same results under pytest-xdist (`-n 2`) as without it.
+
+Scripted runs, blocked requests, unused turns failing at teardown, transcripts in the reports, cassettes recorded
+by the workers and summarised by the controller, doc examples rewritten by the controller alone (once per file)
+or refused: one project holds them all, so that one xdist session (two worker processes, each importing
+pydantic-ai) checks every feature that crosses from the workers to the controller.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
 import pytest
 from projects import WEATHER_APP
+from servers.openai_chat import FakeOpenAI
+from test_cassette import MODEL, needs_openai
+from test_docs_plugin import FRESH_PAGE, RIVER_PAGE, RULES_CONFTEST, STALE_PAGE, exact, write
 
 pytest.importorskip('xdist')
 
 
-CONFTEST = """
+# Logs each file os.replace writes (how the docs and cassettes are written), with the process that wrote it
+WRITE_LOG = """
+import os
+
 import pytest
 
+_replace = os.replace
+
+
+def pytest_configure(config):
+    role = 'worker' if hasattr(config, 'workerinput') else 'controller'
+
+    def logged_replace(src, dst):
+        with open(os.path.join(str(config.rootpath), 'writes.log'), 'a') as log:
+            log.write(f'{role} {os.path.basename(dst)}\\n')
+        _replace(src, dst)
+
+    os.replace = logged_replace
+"""
+
+
+CONFTEST = (
+    RULES_CONFTEST
+    + WRITE_LOG
+    + """
 
 @pytest.fixture
 def anyio_backend():
     return 'asyncio'
 """
+)
+
+RECORDED_APP = """
+from pydantic_ai import Agent
+
+agent = Agent(MODEL, instructions='Be brief.')
+
+
+@agent.tool_plain
+def get_weather(city: str) -> str:
+    return f'Sunny in {city}'
+""".replace('MODEL', repr(MODEL))
+
+RECORDED = """
+import pytest
+
+from recorded_app import agent
+
+
+@pytest.mark.anyio
+@pytest.mark.agentrun(cassette=True)
+async def test_recorded():
+    result = await agent.run('What is the weather in Paris?')
+    assert result.output == 'The forecast says: Sunny in Paris.'
+"""
+CASSETTE = 'cassettes/test_recorded/test_recorded.json'
+
+STALE_RIVERS = RIVER_PAGE.replace('#> The Tiber runs', '#> The Po runs').replace('#> model: claude', '#> model: gpt')
 
 TESTS = """
 import pytest
@@ -68,36 +130,97 @@ def test_unused_turns_relaxed(agentrun):
     assert agentrun.run_sync(agent, 'Hi').output == 'Hello.'
 """
 
-OUTCOMES = {'passed': 9, 'failed': 1, 'errors': 1}
+OUTCOMES = {'passed': 9 + 1 + 7, 'failed': 1, 'errors': 1}  # test_project.py, the cassette, the doc examples
+RULE = '-' * 29 + ' agentrun transcript ' + '-' * 30
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makepyfile(app=WEATHER_APP, test_project=TESTS)
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as running:
+        monkeypatch.setenv('OPENAI_BASE_URL', running.base_url)
+        monkeypatch.setenv('OPENAI_API_KEY', 'test-key')
+        yield running
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, server: FakeOpenAI) -> pytest.Pytester:
+    pytester.makepyfile(app=WEATHER_APP, test_project=TESTS, recorded_app=RECORDED_APP, test_recorded=RECORDED)
     pytester.makeconftest(CONFTEST)
+    for name in ('one', 'two', 'three'):
+        write(pytester, f'{name}.md', STALE_RIVERS)
+    linked = write(pytester, 'linked.md', STALE_PAGE)
+    os.link(linked, pytester.path / 'linked-copy.txt')
     return pytester
 
 
 def check(result: pytest.RunResult) -> None:
     result.assert_outcomes(**OUTCOMES)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
             '*RealRequestBlockedError: pytest-agentrun blocked a real request to the model '
             "'openai:gpt-5.2', asked by the agent 'agent', in test_project.py::test_unscripted_fails.",
         ]
     )
-    result.stdout.fnmatch_lines(
+    result.stdout.fnmatch_lines(  # the failure at teardown, with what the agent did
         [
             "ScriptedModel('openai:gpt-5.2') received 1 request, but 1 scripted turn was never used:",
             "  [[]used[]] 1. 'Hello.'",
             "  [[]    []] 2. 'Never used.'",
+            *exact(
+                'Remove the unused turns, or find why the agent stopped before reaching them.',
+                '(Or relax it with @pytest.mark.agentrun(strict=False).)',
+                RULE,
+                "run 1 of 1: 'Hi' on ScriptedModel('openai:gpt-5.2') (finished)",
+                "  instructions: 'Be brief.'",
+                "  user: 'Hi'",
+                "  model (turn 1 of the script): 'Hello.'",
+                "  output: 'Hello.'",
+            ),
+        ],
+        consecutive=True,
+    )
+    result.stdout.fnmatch_lines(['*- pytest-agentrun: cassettes recorded -*', f'recorded {CASSETTE}'], consecutive=True)
+    result.stdout.fnmatch_lines(
+        [
+            'linked.md: not rewritten: it has 2 hard links *',
+            *exact(
+                '1 doc file not rewritten, so this run fails; fix what is named above and run pytest '
+                '--agentrun-update-docs again.'
+            ),
         ],
         consecutive=True,
     )
 
 
-def test_same_results_with_and_without_xdist(project: pytest.Pytester) -> None:
-    check(project.runpytest_inprocess('-p', 'no:cacheprovider'))
-    with_xdist = project.runpytest_inprocess('-p', 'no:cacheprovider', '-n', '2')
+@needs_openai
+def test_same_results_with_and_without_xdist(project: pytest.Pytester, server: FakeOpenAI) -> None:
+    args = ('-p', 'no:cacheprovider', '--agentrun-docs', '--agentrun-update-docs', '--agentrun-record')
+    with_xdist = project.runpytest_inprocess(*args, '-n', '2')
     check(with_xdist)
     with_xdist.stdout.fnmatch_lines(['created: 2/2 workers'])
+    # the workers ran the examples; the controller alone rewrote each page, once
+    with_xdist.stdout.fnmatch_lines(
+        [
+            '*- pytest-agentrun: doc examples rewritten -*',
+            'one.md: line 5, line 25',
+            'three.md: line 5, line 25',
+            'two.md: line 5, line 25',
+        ],
+        consecutive=True,
+    )
+    writes = (project.path / 'writes.log').read_text().splitlines()
+    assert sorted(w for w in writes if w.endswith('.md')) == [
+        'controller one.md',
+        'controller three.md',
+        'controller two.md',
+    ]
+    for name in ('one', 'two', 'three'):
+        assert (project.path / f'{name}.md').read_text() == RIVER_PAGE
+    assert (project.path / 'linked.md').read_text() == STALE_PAGE != FRESH_PAGE
+    assert (project.path / CASSETTE).is_file()
+    assert len(server.requests) == 2
+
+    without = project.runpytest_inprocess(*args)  # the pages now pass as they are; the cassette is recorded again
+    check(without)
+    assert 'doc examples rewritten' not in without.stdout.str()
