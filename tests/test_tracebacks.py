@@ -121,7 +121,7 @@ def test_fulltrace_shows_every_frame(project: pytest.Pytester) -> None:
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            '*/pydantic_ai/agent/*.py:[0-9]*: ',
+            '*/pydantic_ai/*.py:[0-9]*: ',
             'E       pytest_agentrun.RealRequestBlockedError: *',
             '*/pytest_agentrun/*.py:[0-9]*: RealRequestBlockedError',
         ]
@@ -133,7 +133,7 @@ def test_an_error_of_the_users_own_code_keeps_its_whole_traceback(project: pytes
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            '*/pydantic_ai/agent/*.py:[0-9]*: in run_sync',
+            '*/pydantic_ai/*.py:[0-9]*: in run_sync',
             'app.py:9: in get_weather',
             'E   LookupError: no weather for Atlantis',
         ]
