@@ -1,6 +1,9 @@
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import fresh
 import pytest
 import releases
 
@@ -77,3 +80,34 @@ def close_run_sync_loop() -> Iterator[None]:
     """
     yield
     close_left_loop()
+
+
+# --- checks in a fresh process, started early (see fresh.py) ------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line('markers', 'fresh_process(prepare): the check runs in a fresh process (tests/fresh.py)')
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Run the fresh processes of the selected tests beside the session, unless in a pytest-xdist worker."""
+    if hasattr(session.config, 'workerinput') or session.config.option.collectonly:
+        return
+    base = Path(tempfile.mkdtemp(prefix='agentrun-fresh-'))
+    session.config.add_cleanup(lambda: shutil.rmtree(base, ignore_errors=True))
+    jobs: list[fresh.Job] = []
+    for number, item in enumerate(session.items):
+        if item.get_closest_marker('fresh_process') is not None:
+            path = base / str(number)
+            path.mkdir()
+            jobs.append(item.stash.setdefault(fresh.JOB_KEY, fresh.Job(item, path)))
+    if jobs:
+        session.config.add_cleanup(fresh.Runner(jobs).stop)
+
+
+@pytest.fixture
+def fresh_run(request: pytest.FixtureRequest, tmp_path: Path) -> fresh.Finished:
+    """What the test's fresh process did: run beside the session, or now."""
+    job = request.node.stash.setdefault(fresh.JOB_KEY, fresh.Job(request.node, tmp_path))
+    return job.finished()

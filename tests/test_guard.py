@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import textwrap
+from pathlib import Path
 
 import pytest
+from fresh import Finished, Launch, fresh_process, pytest_command
 from projects import WEATHER_APP
 from pydantic_ai import models
 
@@ -440,24 +443,31 @@ def test_markers_lists_the_agentrun_marker(pytester: pytest.Pytester) -> None:
 # --- importing the guard's names before pydantic-ai --------------------------------------------------
 
 
-@pytest.mark.parametrize('name', ['RealRequestBlockedError', 'StandInModel'])
-def test_import_blocked_error_first(pytester: pytest.Pytester, name: str) -> None:
-    pytester.makepyfile(
-        test_first=f"""
-        import pytest
-        from pytest_agentrun import {name}
-        from pydantic_ai import Agent
-        from pytest_agentrun import RealRequestBlockedError, StandInModel
+def import_first(path: Path, name: str) -> Launch:
+    (path / 'test_first.py').write_text(
+        textwrap.dedent(
+            f"""
+            import pytest
+            from pytest_agentrun import {name}
+            from pydantic_ai import Agent
+            from pytest_agentrun import RealRequestBlockedError, StandInModel
 
-        def test_first():
-            agent = Agent('openai:gpt-5.2')
-            assert isinstance(agent.model, StandInModel)
-            with pytest.raises(RealRequestBlockedError):
-                agent.run_sync('Hi')
-        """
+            def test_first():
+                agent = Agent('openai:gpt-5.2')
+                assert isinstance(agent.model, StandInModel)
+                with pytest.raises(RealRequestBlockedError):
+                    agent.run_sync('Hi')
+            """
+        )
     )
-    result = pytester.runpytest_subprocess('-p', 'no:cacheprovider')  # a fresh process: pydantic-ai not imported
-    result.assert_outcomes(passed=1)
+    return Launch(pytest_command('-q', '-p', 'no:cacheprovider'))  # a fresh process: pydantic-ai not imported
+
+
+@pytest.mark.parametrize('name', ['RealRequestBlockedError', 'StandInModel'])
+@fresh_process(import_first)
+def test_import_blocked_error_first(fresh_run: Finished, name: str) -> None:
+    assert fresh_run.returncode == 0, fresh_run.stdout + fresh_run.stderr
+    assert fresh_run.stdout.splitlines()[-1].startswith('1 passed'), fresh_run.stdout
 
 
 # --- blocked requests the code under test catches ----------------------------------------------------

@@ -1,38 +1,18 @@
-"""Importing the package, and loading the plugin into a pytest run, must not import pydantic-ai."""
+"""Importing the package, and loading the plugin into a pytest run, must not import pydantic-ai.
+
+Each check runs in a fresh process (tests/fresh.py), where nothing is imported yet.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
+from fresh import Finished, Launch, fresh_process, pytest_command, python
 
-def clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith('PYTEST_')}
-    env['PYTHONDONTWRITEBYTECODE'] = '1'
-    return env
-
-
-def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, '-c', textwrap.dedent(code)],
-        cwd=cwd,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def test_import_is_light_and_the_names_lazy(tmp_path: Path) -> None:
-    """One fresh process: importing the package, the plugin and the script language imports no pydantic-ai; each
-    public name is imported on first use, and only those that need pydantic-ai import it."""
-    result = run_python(
-        """
+LIGHT_IMPORT = textwrap.dedent(
+    """
         import json, sys
         import pytest_agentrun
         import pytest_agentrun.plugin
@@ -55,11 +35,16 @@ def test_import_is_light_and_the_names_lazy(tmp_path: Path) -> None:
             'dir is __all__': sorted(dir(pytest_agentrun)) == sorted(pytest_agentrun.__all__),
             'same class': pytest_agentrun.ScriptedModel is ScriptedModel,
         }))
-        """,
-        tmp_path,
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {
+    """
+)
+
+
+@fresh_process(lambda path: Launch(python(LIGHT_IMPORT)))
+def test_import_is_light_and_the_names_lazy(fresh_run: Finished) -> None:
+    """One fresh process: importing the package, the plugin and the script language imports no pydantic-ai; each
+    public name is imported on first use, and only those that need pydantic-ai import it."""
+    assert fresh_run.returncode == 0, fresh_run.stderr
+    assert json.loads(fresh_run.stdout) == {
         'before': [],
         'after': True,
         'missing': "module 'pytest_agentrun' has no attribute 'NoSuchName'",
@@ -87,40 +72,36 @@ class TestInAClass:
 """
 
 
-def test_pytest_with_the_plugin_does_not_import_pydantic_ai(tmp_path: Path) -> None:
-    """Collecting and running tests that use none of the plugin's features imports no pydantic-ai."""
-    report = tmp_path / 'report.json'
-    (tmp_path / 'pytest.ini').write_text('[pytest]\nagentrun_strict = true\n')
-    (tmp_path / 'test_plain.py').write_text(PLAIN_TESTS)
-    (tmp_path / 'conftest.py').write_text(
+def plain_project(path: Path) -> Launch:
+    (path / 'pytest.ini').write_text('[pytest]\nagentrun_strict = true\n')
+    (path / 'test_plain.py').write_text(PLAIN_TESTS)
+    (path / 'conftest.py').write_text(
         textwrap.dedent(
-            f"""
+            """
             import json
             import sys
 
 
             def pytest_unconfigure(config):
-                with open({str(report)!r}, 'w') as f:
+                with open('report.json', 'w') as f:
                     json.dump(
-                        {{
+                        {
                             'plugin_loaded': config.pluginmanager.has_plugin('agentrun'),
                             'pydantic_ai': sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic_ai'),
-                        }},
+                        },
                         f,
                     )
             """
         )
     )
     # a run collects the tests too: what a collection imports, a run has imported by its end
-    result = subprocess.run(
-        [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider'],
-        cwd=tmp_path,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1].startswith('3 passed'), result.stdout
-    assert json.loads(report.read_text()) == {'plugin_loaded': True, 'pydantic_ai': []}
+    return Launch(pytest_command('-q', '-p', 'no:cacheprovider'))
+
+
+@fresh_process(plain_project)
+def test_pytest_with_the_plugin_does_not_import_pydantic_ai(fresh_run: Finished) -> None:
+    """Collecting and running tests that use none of the plugin's features imports no pydantic-ai."""
+    assert fresh_run.returncode == 0, fresh_run.stdout + fresh_run.stderr
+    assert fresh_run.stdout.splitlines()[-1].startswith('3 passed'), fresh_run.stdout
+    report = json.loads((fresh_run.path / 'report.json').read_text())
+    assert report == {'plugin_loaded': True, 'pydantic_ai': []}

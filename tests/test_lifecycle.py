@@ -3,22 +3,22 @@
 Agents are often built by the code a `conftest.py` imports, which pytest does before configuring plugins;
 pydantic-ai may be imported before pytest starts (by another plugin, or by the program calling
 `pytest.main()`); a session ends and the program goes on; a test runs a pytester session inside itself.
-Those that depend on what a fresh process has imported run in one.
+Those that depend on what a fresh process has imported run in one (tests/fresh.py).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import subprocess
-import sys
+import shutil
 import textwrap
+from pathlib import Path
 
 # Imported before any in-process pytester run: pytester drops the modules imported while it is in use, and
 # pydantic cannot import twice into one process.
 import pydantic_ai  # noqa: F401  # pyright: ignore[reportUnusedImport]
 import pytest
+from fresh import Finished, Launch, fresh_process, pytest_command, python
 from projects import WEATHER_APP
 from servers.openai_chat import FakeOpenAI
 from test_cassette import MODEL
@@ -76,20 +76,30 @@ async def test_weather():
 """
 
 
+def record(path: Path) -> Launch:
+    (path / 'app.py').write_text(WEATHER_APP.replace("'openai:gpt-5.2'", repr(MODEL)))
+    (path / 'test_app.py').write_text(RECORDED)
+    (path / 'conftest.py').write_text(CONFTEST_IMPORTS_THE_APP)
+    server = FakeOpenAI().start()
+    env = {'OPENAI_BASE_URL': server.base_url, 'OPENAI_API_KEY': 'test-key'}
+    return Launch(pytest_command('-q', '-p', 'no:cacheprovider', '--agentrun-record'), env, server, server.stop)
+
+
 @needs_openai
+@fresh_process(record)
 def test_an_agent_a_conftest_builds_is_recorded_then_replayed(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    fresh_run: Finished, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytester.makepyfile(app=WEATHER_APP.replace("'openai:gpt-5.2'", repr(MODEL)), test_app=RECORDED)
-    pytester.makeconftest(CONFTEST_IMPORTS_THE_APP)
-    with FakeOpenAI() as server:
-        monkeypatch.setenv('OPENAI_BASE_URL', server.base_url)
-        monkeypatch.setenv('OPENAI_API_KEY', 'test-key')
-        recorded = pytester.runpytest_subprocess('-p', 'no:cacheprovider', '--agentrun-record')
-        recorded.assert_outcomes(passed=1)
-        recorded.stdout.fnmatch_lines(['recorded cassettes/test_app/test_weather.json'])
-        assert len(server.requests) == 2
-    # the server is gone; in this process: the recording above, in a fresh one, showed the conftest's agent guarded
+    assert fresh_run.returncode == 0, fresh_run.stdout + fresh_run.stderr
+    assert 'recorded cassettes/test_app/test_weather.json' in fresh_run.stdout.splitlines()
+    assert fresh_run.stdout.splitlines()[-1].startswith('1 passed'), fresh_run.stdout
+    server: FakeOpenAI = fresh_run.context
+    assert len(server.requests) == 2
+
+    # the server is gone; in this process: the recording, in a fresh one, showed the conftest's agent guarded
+    shutil.copytree(fresh_run.path, pytester.path, dirs_exist_ok=True)
+    monkeypatch.setenv('OPENAI_BASE_URL', server.base_url)
+    monkeypatch.setenv('OPENAI_API_KEY', 'test-key')
     replayed = pytester.runpytest_inprocess('-p', 'no:cacheprovider')
     replayed.assert_outcomes(passed=1)
 
@@ -126,27 +136,24 @@ print(json.dumps({
 """
 
 
-@needs_openai
-def test_an_agent_a_conftest_builds_is_guarded_and_after_pytest_main_pydantic_ai_is_as_it_was(
-    pytester: pytest.Pytester,
-) -> None:
+def after_the_session(path: Path) -> Launch:
     app = f'MODEL = {MODEL!r}\n' + WEATHER_APP.replace("'openai:gpt-5.2'", 'MODEL')
-    pytester.makepyfile(app=app, test_app=GUARDED.replace("'openai:gpt-5.2'", repr(MODEL)))
-    pytester.makeconftest(CONFTEST_IMPORTS_THE_APP)
-    with FakeOpenAI() as server:
-        env = {'OPENAI_BASE_URL': server.base_url, 'PYTHONDONTWRITEBYTECODE': '1'}
-        inherited = {k: v for k, v in os.environ.items() if not k.startswith('PYTEST_') and k != 'OPENAI_API_KEY'}
-        result = subprocess.run(
-            [sys.executable, '-c', textwrap.dedent(AFTER_THE_SESSION)],
-            cwd=pytester.path,
-            env={**inherited, **env},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    assert result.returncode == 0, result.stdout + result.stderr
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    (path / 'app.py').write_text(app)
+    (path / 'test_app.py').write_text(GUARDED.replace("'openai:gpt-5.2'", repr(MODEL)))
+    (path / 'conftest.py').write_text(CONFTEST_IMPORTS_THE_APP)
+    server = FakeOpenAI().start()
+    # no OPENAI_API_KEY during the session (the script sets one after it, for the real model)
+    env = {'OPENAI_BASE_URL': server.base_url, 'OPENAI_API_KEY': ''}
+    return Launch(python(textwrap.dedent(AFTER_THE_SESSION)), env=env, close=server.stop)
+
+
+@needs_openai
+@fresh_process(after_the_session)
+def test_an_agent_a_conftest_builds_is_guarded_and_after_pytest_main_pydantic_ai_is_as_it_was(
+    fresh_run: Finished,
+) -> None:
+    assert fresh_run.returncode == 0, fresh_run.stdout + fresh_run.stderr
+    report = json.loads(fresh_run.stdout.strip().splitlines()[-1])
     assert report == {
         'code': 0,
         'restored': True,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import re
 import sys
 import textwrap
 import warnings
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 import releases
+from fresh import Finished, Launch, fresh_process, python
 from pydantic_ai import Agent, models
 from pydantic_ai.messages import ModelResponse
 from pydantic_ai.models import Model
@@ -398,28 +400,30 @@ print('connections', connections)
 """
 
 
-def test_computing_profiles_makes_no_network_call(pytester: pytest.Pytester) -> None:
-    names = [
-        'openai:gpt-5.2',
-        'openai-responses:gpt-5.2',
-        'anthropic:claude-sonnet-4-5',
-        'google:gemini-2.5-pro',
-        'google-gla:gemini-2.5-pro',
-        'google-vertex:gemini-2.5-pro',
-        NO_WEB_SEARCH_MODEL,
-        'mistral:mistral-large-latest',
-        'bedrock:amazon.nova-pro-v1:0',
-        'cohere:command-r-plus',
-        'azure:gpt-4o',
-        'deepseek:deepseek-chat',
-        'openrouter:openai/gpt-5',
-        'huggingface:Qwen/Qwen3-235B-A22B',
-        'ollama:llama3',
-        'gateway/openai:gpt-5.2',
-    ]
-    script = pytester.makepyfile(no_network=textwrap.dedent(NO_NETWORK).format(names=names))
-    result = pytester.run(sys.executable, str(script))
-    assert result.ret == 0, result.stderr.str()
-    result.stdout.fnmatch_lines(['built * of 16', 'connections []'])
-    built = int(result.stdout.lines[0].split()[1])
-    assert built >= 8
+NO_NETWORK_NAMES = [
+    'openai:gpt-5.2',
+    'openai-responses:gpt-5.2',
+    'anthropic:claude-sonnet-4-5',
+    'google:gemini-2.5-pro',
+    'google-gla:gemini-2.5-pro',
+    'google-vertex:gemini-2.5-pro',
+    NO_WEB_SEARCH_MODEL,
+    'mistral:mistral-large-latest',
+    'bedrock:amazon.nova-pro-v1:0',
+    'cohere:command-r-plus',
+    'azure:gpt-4o',
+    'deepseek:deepseek-chat',
+    'openrouter:openai/gpt-5',
+    'huggingface:Qwen/Qwen3-235B-A22B',
+    'ollama:llama3',
+    'gateway/openai:gpt-5.2',
+]
+
+
+@fresh_process(lambda path: Launch(python(textwrap.dedent(NO_NETWORK).format(names=NO_NETWORK_NAMES))))
+def test_computing_profiles_makes_no_network_call(fresh_run: Finished) -> None:
+    assert fresh_run.returncode == 0, fresh_run.stderr
+    built, connections = fresh_run.stdout.splitlines()
+    assert connections == 'connections []'
+    assert re.fullmatch(r'built \d+ of 16', built)
+    assert int(built.split()[1]) >= 8
