@@ -51,6 +51,10 @@ class Finished:
     stderr: str
     context: Any
 
+    def result(self) -> pytest.RunResult:
+        """The output of a pytest run, to check as pytester's (`assert_outcomes`, `stdout.fnmatch_lines`)."""
+        return pytest.RunResult(self.returncode, self.stdout.splitlines(), self.stderr.splitlines(), 0.0)
+
 
 def python(code: str) -> list[str]:
     """The command that runs `code` in a fresh interpreter."""

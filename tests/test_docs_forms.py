@@ -524,13 +524,13 @@ print('next')
 
 
 def test_an_example_that_loops_forever_fails_after_the_timeout(pytester: pytest.Pytester) -> None:
-    pytester.makeini('[pytest]\nagentrun_docs_timeout = 0.5\n')
+    pytester.makeini('[pytest]\nagentrun_docs_timeout = 0.2\n')
     write(pytester, 'page.md', LOOP_PAGE)
     result = run(pytester)
     result.assert_outcomes(failed=1, passed=1)
     result.stdout.fnmatch_lines(
         [
-            'page.md:1: the example did not finish within 0.5 s (agentrun_docs_timeout); it was stopped at:',
+            'page.md:1: the example did not finish within 0.2 s (agentrun_docs_timeout); it was stopped at:',
             'page.md:[34]: *',
             'Make it end sooner, raise the timeout (agentrun_docs_timeout, --agentrun-docs-timeout), '
             'or mark the fence test="skip".',
@@ -542,9 +542,9 @@ def test_an_example_that_loops_forever_fails_after_the_timeout(pytester: pytest.
 def test_the_timeout_on_the_command_line_wins(pytester: pytest.Pytester) -> None:
     pytester.makeini('[pytest]\nagentrun_docs_timeout = 600\n')
     write(pytester, 'page.md', LOOP_PAGE)
-    result = run(pytester, '--agentrun-docs-timeout', '0.3')
+    result = run(pytester, '--agentrun-docs-timeout', '0.2')
     result.assert_outcomes(failed=1, passed=1)
-    result.stdout.fnmatch_lines(['page.md:1: the example did not finish within 0.3 s*'])
+    result.stdout.fnmatch_lines(['page.md:1: the example did not finish within 0.2 s*'])
 
 
 def test_a_timeout_inside_an_event_loop(pytester: pytest.Pytester) -> None:
@@ -561,10 +561,10 @@ def test_a_timeout_inside_an_event_loop(pytester: pytest.Pytester) -> None:
         ```
         """,
     )
-    result = run(pytester, '--agentrun-docs-timeout', '0.3', '-W', 'error')
+    result = run(pytester, '--agentrun-docs-timeout', '0.2', '-W', 'error')
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ['page.md:1: the example did not finish within 0.3 s*', 'page.md:6: await asyncio.sleep(3600)'],
+        ['page.md:1: the example did not finish within 0.2 s*', 'page.md:6: await asyncio.sleep(3600)'],
         consecutive=True,
     )
 

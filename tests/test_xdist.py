@@ -9,13 +9,16 @@ pydantic-ai) checks every feature that crosses from the workers to the controlle
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+import textwrap
+from pathlib import Path
 
 import pytest
+from fresh import Finished, Launch, fresh_process, pytest_command
 from projects import WEATHER_APP
 from servers.openai_chat import FakeOpenAI
 from test_cassette import MODEL, needs_openai
-from test_docs_plugin import FRESH_PAGE, RIVER_PAGE, RULES_CONFTEST, STALE_PAGE, exact, write
+from test_docs_plugin import FRESH_PAGE, RIVER_PAGE, RULES_CONFTEST, STALE_PAGE, exact
 
 pytest.importorskip('xdist')
 
@@ -131,26 +134,28 @@ def test_unused_turns_relaxed(agentrun):
 """
 
 OUTCOMES = {'passed': 9 + 1 + 7, 'failed': 1, 'errors': 1}  # test_project.py, the cassette, the doc examples
+ARGS = ('-p', 'no:cacheprovider', '--agentrun-docs', '--agentrun-update-docs')
 RULE = '-' * 29 + ' agentrun transcript ' + '-' * 30
 
 
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as running:
-        monkeypatch.setenv('OPENAI_BASE_URL', running.base_url)
-        monkeypatch.setenv('OPENAI_API_KEY', 'test-key')
-        yield running
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester, server: FakeOpenAI) -> pytest.Pytester:
-    pytester.makepyfile(app=WEATHER_APP, test_project=TESTS, recorded_app=RECORDED_APP, test_recorded=RECORDED)
-    pytester.makeconftest(CONFTEST)
+def project(path: Path) -> Launch:
+    """The project, and its run under xdist, which records the cassette against a local server."""
+    files = {
+        'app.py': WEATHER_APP,
+        'test_project.py': TESTS,
+        'recorded_app.py': RECORDED_APP,
+        'test_recorded.py': RECORDED,
+        'conftest.py': CONFTEST,
+    }
+    for name, text in files.items():
+        (path / name).write_text(textwrap.dedent(text))
     for name in ('one', 'two', 'three'):
-        write(pytester, f'{name}.md', STALE_RIVERS)
-    linked = write(pytester, 'linked.md', STALE_PAGE)
-    os.link(linked, pytester.path / 'linked-copy.txt')
-    return pytester
+        (path / f'{name}.md').write_text(STALE_RIVERS)
+    (path / 'linked.md').write_text(STALE_PAGE)
+    os.link(path / 'linked.md', path / 'linked-copy.txt')
+    server = FakeOpenAI().start()
+    env = {'OPENAI_BASE_URL': server.base_url, 'OPENAI_API_KEY': 'test-key'}
+    return Launch(pytest_command(*ARGS, '--agentrun-record', '-n', '2'), env, server, server.stop)
 
 
 def check(result: pytest.RunResult) -> None:
@@ -180,7 +185,6 @@ def check(result: pytest.RunResult) -> None:
         ],
         consecutive=True,
     )
-    result.stdout.fnmatch_lines(['*- pytest-agentrun: cassettes recorded -*', f'recorded {CASSETTE}'], consecutive=True)
     result.stdout.fnmatch_lines(
         [
             'linked.md: not rewritten: it has 2 hard links *',
@@ -194,11 +198,17 @@ def check(result: pytest.RunResult) -> None:
 
 
 @needs_openai
-def test_same_results_with_and_without_xdist(project: pytest.Pytester, server: FakeOpenAI) -> None:
-    args = ('-p', 'no:cacheprovider', '--agentrun-docs', '--agentrun-update-docs', '--agentrun-record')
-    with_xdist = project.runpytest_inprocess(*args, '-n', '2')
+@fresh_process(project)
+def test_same_results_with_and_without_xdist(
+    fresh_run: Finished, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_xdist = fresh_run.result()
     check(with_xdist)
     with_xdist.stdout.fnmatch_lines(['created: 2/2 workers'])
+    # the workers recorded the cassette; the controller, which prints the summary, learnt of it from their reports
+    with_xdist.stdout.fnmatch_lines(['*- pytest-agentrun: cassettes recorded -*', f'recorded {CASSETTE}'])
+    server: FakeOpenAI = fresh_run.context
+    assert len(server.requests) == 2
     # the workers ran the examples; the controller alone rewrote each page, once
     with_xdist.stdout.fnmatch_lines(
         [
@@ -209,18 +219,23 @@ def test_same_results_with_and_without_xdist(project: pytest.Pytester, server: F
         ],
         consecutive=True,
     )
-    writes = (project.path / 'writes.log').read_text().splitlines()
+    writes = (fresh_run.path / 'writes.log').read_text().splitlines()
     assert sorted(w for w in writes if w.endswith('.md')) == [
         'controller one.md',
         'controller three.md',
         'controller two.md',
     ]
     for name in ('one', 'two', 'three'):
-        assert (project.path / f'{name}.md').read_text() == RIVER_PAGE
-    assert (project.path / 'linked.md').read_text() == STALE_PAGE != FRESH_PAGE
-    assert (project.path / CASSETTE).is_file()
-    assert len(server.requests) == 2
+        assert (fresh_run.path / f'{name}.md').read_text() == RIVER_PAGE
+    assert (fresh_run.path / 'linked.md').read_text() == STALE_PAGE != FRESH_PAGE
 
-    without = project.runpytest_inprocess(*args)  # the pages now pass as they are; the cassette is recorded again
+    # without xdist, in this process: the pages now pass as they are, the cassette replays (the server is gone)
+    shutil.copytree(fresh_run.path, pytester.path, dirs_exist_ok=True, symlinks=True)
+    os.unlink(pytester.path / 'linked-copy.txt')  # copied as a file of its own: link it again
+    os.link(pytester.path / 'linked.md', pytester.path / 'linked-copy.txt')
+    monkeypatch.setenv('OPENAI_BASE_URL', server.base_url)
+    monkeypatch.setenv('OPENAI_API_KEY', 'test-key')
+    without = pytester.runpytest_inprocess(*ARGS)
     check(without)
     assert 'doc examples rewritten' not in without.stdout.str()
+    assert 'cassettes recorded' not in without.stdout.str()
