@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import textwrap
+from pathlib import Path
 
 import pytest
+from fresh import Finished, Launch, fresh_process, pytest_command
 
 # Imported before any in-process pytester run (see test_guard.py for why).
 from pytest_agentrun import RealRequestBlockedError  # noqa: F401  # pyright: ignore[reportUnusedImport]
@@ -116,8 +119,25 @@ def test_the_traceback_of_a_plugin_error_stops_at_the_users_code(project: pytest
     assert len(output.splitlines()) < 100  # 300 with every frame
 
 
-def test_fulltrace_shows_every_frame(project: pytest.Pytester) -> None:
-    result = project.runpytest_inprocess('-p', 'no:cacheprovider', '--fulltrace', '-k', 'test_blocked')
+def write_project(path: Path) -> None:
+    for name, text in {'app.py': APP, 'test_app.py': TESTS, 'conftest.py': CONFTEST}.items():
+        (path / name).write_text(textwrap.dedent(text).strip() + '\n')  # as pytester writes them
+
+
+def fulltrace_run(path: Path) -> Launch:
+    write_project(path)
+    return Launch(pytest_command('-p', 'no:cacheprovider', '--fulltrace', '-k', 'test_blocked'))
+
+
+def own_error_run(path: Path) -> Launch:
+    write_project(path)
+    return Launch(pytest_command('-p', 'no:cacheprovider', '--tb=short', '-k', 'tool_fails'))
+
+
+# Formatting every frame takes pytest a second: these two run in fresh processes, beside the suite (fresh.py).
+@fresh_process(fulltrace_run)
+def test_fulltrace_shows_every_frame(fresh_run: Finished) -> None:
+    result = fresh_run.result()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -128,8 +148,9 @@ def test_fulltrace_shows_every_frame(project: pytest.Pytester) -> None:
     )
 
 
-def test_an_error_of_the_users_own_code_keeps_its_whole_traceback(project: pytest.Pytester) -> None:
-    result = project.runpytest_inprocess('-p', 'no:cacheprovider', '--tb=short', '-k', 'tool_fails')
+@fresh_process(own_error_run)
+def test_an_error_of_the_users_own_code_keeps_its_whole_traceback(fresh_run: Finished) -> None:
+    result = fresh_run.result()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
