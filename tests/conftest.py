@@ -98,12 +98,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     session.config.add_cleanup(lambda: shutil.rmtree(base, ignore_errors=True))
     jobs: list[fresh.Job] = []
     for number, item in enumerate(session.items):
-        if item.get_closest_marker('fresh_process') is not None:
+        if item.get_closest_marker('fresh_process') is not None and not skipped(item):
             path = base / str(number)
             path.mkdir()
             jobs.append(item.stash.setdefault(fresh.JOB_KEY, fresh.Job(item, path)))
     if jobs:
         session.config.add_cleanup(fresh.Runner(jobs).stop)
+
+
+def skipped(item: pytest.Item) -> bool:
+    """Whether a marker skips the test for sure (`skip`, or `skipif` with a true condition)."""
+    return item.get_closest_marker('skip') is not None or any(
+        m.args and m.args[0] is True for m in item.iter_markers('skipif')
+    )
 
 
 @pytest.fixture
