@@ -94,16 +94,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Run the fresh processes of the selected tests beside the session, unless in a pytest-xdist worker."""
     if hasattr(session.config, 'workerinput') or session.config.option.collectonly:
         return
+    items = [i for i in session.items if i.get_closest_marker('fresh_process') is not None and not skipped(i)]
+    if not items:
+        return
     base = Path(tempfile.mkdtemp(prefix='agentrun-fresh-'))
     session.config.add_cleanup(lambda: shutil.rmtree(base, ignore_errors=True))
     jobs: list[fresh.Job] = []
-    for number, item in enumerate(session.items):
-        if item.get_closest_marker('fresh_process') is not None and not skipped(item):
-            path = base / str(number)
-            path.mkdir()
-            jobs.append(item.stash.setdefault(fresh.JOB_KEY, fresh.Job(item, path)))
-    if jobs:
-        session.config.add_cleanup(fresh.Runner(jobs).stop)
+    for number, item in enumerate(items):
+        path = base / str(number)
+        path.mkdir()
+        item.stash[fresh.JOB_KEY] = fresh.Job(item, path)
+        jobs.append(item.stash[fresh.JOB_KEY])
+    session.config.add_cleanup(fresh.Runner(jobs).stop)
 
 
 def skipped(item: pytest.Item) -> bool:

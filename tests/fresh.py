@@ -17,6 +17,7 @@ import inspect
 import os
 import subprocess
 import sys
+import textwrap
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ class Launch:
 
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
-    """Set on top of the inherited environment (which loses `PYTEST_*`, and `OPENAI_API_KEY` when set to '')."""
+    """Set on top of the inherited environment (less its `PYTEST_*` variables); a variable set to '' is removed."""
     context: Any = None
     """Whatever the test needs besides the output (e.g. a local server, to count its requests)."""
     close: Callable[[], None] | None = None
@@ -56,6 +57,12 @@ class Finished:
         return pytest.RunResult(self.returncode, self.stdout.splitlines(), self.stderr.splitlines(), 0.0)
 
 
+def write_files(path: Path, files: dict[str, str]) -> None:
+    """Write each file (name -> text) into `path`, dedented and stripped as pytester's `makepyfile` writes it."""
+    for name, text in files.items():
+        (path / name).write_text(textwrap.dedent(text).strip() + '\n')
+
+
 def python(code: str) -> list[str]:
     """The command that runs `code` in a fresh interpreter."""
     return [sys.executable, '-c', code]
@@ -72,7 +79,6 @@ class Job:
     def __init__(self, item: pytest.Item, path: Path) -> None:
         self.item = item
         self.path = path
-        self.done = threading.Event()
         self._finished: Finished | None = None
         self._error: BaseException | None = None
         self._process: subprocess.Popen[str] | None = None
@@ -80,14 +86,12 @@ class Job:
 
     def run(self) -> None:
         with self._lock:
-            if self.done.is_set():
+            if self._finished is not None or self._error is not None:
                 return
             try:
                 self._finished = self._run()
             except BaseException as error:  # raised again in the test that waits
                 self._error = error
-            finally:
-                self.done.set()
 
     def finished(self) -> Finished:
         """What the process did; runs it now if no one has."""
@@ -103,11 +107,11 @@ class Job:
             process.kill()
 
     def _run(self) -> Finished:
-        launch = prepare(self.item, self.path)
+        launch = launch_for(self.item, self.path)
         try:
             inherited = {k: v for k, v in os.environ.items() if not k.startswith('PYTEST_')}
             env = {**inherited, 'PYTHONDONTWRITEBYTECODE': '1', **launch.env}
-            env = {k: v for k, v in env.items() if v != ''}
+            env = {k: v for k, v in env.items() if launch.env.get(k) != ''}
             self._process = subprocess.Popen(
                 launch.argv,
                 cwd=self.path,
@@ -168,7 +172,7 @@ def fresh_process(prepare: Callable[..., Launch]) -> pytest.MarkDecorator:
     return pytest.mark.fresh_process.with_args(prepare)  # with_args: a lone callable would be decorated
 
 
-def prepare(item: pytest.Item, path: Path) -> Launch:
+def launch_for(item: pytest.Item, path: Path) -> Launch:
     """Call the `prepare` of `item`'s marker with the directory and the test's parameters it takes."""
     marker = item.get_closest_marker('fresh_process')
     assert marker is not None

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import textwrap
 from pathlib import Path
 
 import pytest
-from fresh import Finished, Launch, fresh_process, pytest_command
+from fresh import Finished, Launch, fresh_process, pytest_command, write_files
 from projects import WEATHER_APP
 from pydantic_ai import models
 
@@ -444,22 +443,19 @@ def test_markers_lists_the_agentrun_marker(pytester: pytest.Pytester) -> None:
 
 
 def import_first(path: Path, name: str) -> Launch:
-    (path / 'test_first.py').write_text(
-        textwrap.dedent(
-            f"""
-            import pytest
-            from pytest_agentrun import {name}
-            from pydantic_ai import Agent
-            from pytest_agentrun import RealRequestBlockedError, StandInModel
+    test = f"""
+        import pytest
+        from pytest_agentrun import {name}
+        from pydantic_ai import Agent
+        from pytest_agentrun import RealRequestBlockedError, StandInModel
 
-            def test_first():
-                agent = Agent('openai:gpt-5.2')
-                assert isinstance(agent.model, StandInModel)
-                with pytest.raises(RealRequestBlockedError):
-                    agent.run_sync('Hi')
-            """
-        )
-    )
+        def test_first():
+            agent = Agent('openai:gpt-5.2')
+            assert isinstance(agent.model, StandInModel)
+            with pytest.raises(RealRequestBlockedError):
+                agent.run_sync('Hi')
+        """
+    write_files(path, {'test_first.py': test})
     return Launch(pytest_command('-q', '-p', 'no:cacheprovider'))  # a fresh process: pydantic-ai not imported
 
 

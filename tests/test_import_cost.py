@@ -9,7 +9,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from fresh import Finished, Launch, fresh_process, pytest_command, python
+from fresh import Finished, Launch, fresh_process, pytest_command, python, write_files
 
 LIGHT_IMPORT = textwrap.dedent(
     """
@@ -72,27 +72,27 @@ class TestInAClass:
 """
 
 
-def plain_project(path: Path) -> Launch:
-    (path / 'pytest.ini').write_text('[pytest]\nagentrun_strict = true\n')
-    (path / 'test_plain.py').write_text(PLAIN_TESTS)
-    (path / 'conftest.py').write_text(
-        textwrap.dedent(
-            """
-            import json
-            import sys
+REPORT = """
+import json
+import sys
 
 
-            def pytest_unconfigure(config):
-                with open('report.json', 'w') as f:
-                    json.dump(
-                        {
-                            'plugin_loaded': config.pluginmanager.has_plugin('agentrun'),
-                            'pydantic_ai': sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic_ai'),
-                        },
-                        f,
-                    )
-            """
+def pytest_unconfigure(config):
+    with open('report.json', 'w') as f:
+        json.dump(
+            {
+                'plugin_loaded': config.pluginmanager.has_plugin('agentrun'),
+                'pydantic_ai': sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic_ai'),
+            },
+            f,
         )
+"""
+"""A conftest writing, at the session's end, whether the plugin was loaded and which pydantic_ai modules were."""
+
+
+def plain_project(path: Path) -> Launch:
+    write_files(
+        path, {'pytest.ini': '[pytest]\nagentrun_strict = true\n', 'test_plain.py': PLAIN_TESTS, 'conftest.py': REPORT}
     )
     # a run collects the tests too: what a collection imports, a run has imported by its end
     return Launch(pytest_command('-q', '-p', 'no:cacheprovider'))

@@ -18,7 +18,7 @@ from pathlib import Path
 # pydantic cannot import twice into one process.
 import pydantic_ai  # noqa: F401  # pyright: ignore[reportUnusedImport]
 import pytest
-from fresh import Finished, Launch, fresh_process, pytest_command, python
+from fresh import Finished, Launch, fresh_process, pytest_command, python, write_files
 from projects import WEATHER_APP
 from servers.openai_chat import FakeOpenAI
 from test_cassette import MODEL
@@ -77,9 +77,8 @@ async def test_weather():
 
 
 def record(path: Path) -> Launch:
-    (path / 'app.py').write_text(WEATHER_APP.replace("'openai:gpt-5.2'", repr(MODEL)))
-    (path / 'test_app.py').write_text(RECORDED)
-    (path / 'conftest.py').write_text(CONFTEST_IMPORTS_THE_APP)
+    app = WEATHER_APP.replace("'openai:gpt-5.2'", repr(MODEL))
+    write_files(path, {'app.py': app, 'test_app.py': RECORDED, 'conftest.py': CONFTEST_IMPORTS_THE_APP})
     server = FakeOpenAI().start()
     env = {'OPENAI_BASE_URL': server.base_url, 'OPENAI_API_KEY': 'test-key'}
     return Launch(pytest_command('-q', '-p', 'no:cacheprovider', '--agentrun-record'), env, server, server.stop)
@@ -138,9 +137,8 @@ print(json.dumps({
 
 def after_the_session(path: Path) -> Launch:
     app = f'MODEL = {MODEL!r}\n' + WEATHER_APP.replace("'openai:gpt-5.2'", 'MODEL')
-    (path / 'app.py').write_text(app)
-    (path / 'test_app.py').write_text(GUARDED.replace("'openai:gpt-5.2'", repr(MODEL)))
-    (path / 'conftest.py').write_text(CONFTEST_IMPORTS_THE_APP)
+    test = GUARDED.replace("'openai:gpt-5.2'", repr(MODEL))
+    write_files(path, {'app.py': app, 'test_app.py': test, 'conftest.py': CONFTEST_IMPORTS_THE_APP})
     server = FakeOpenAI().start()
     # no OPENAI_API_KEY during the session (the script sets one after it, for the real model)
     env = {'OPENAI_BASE_URL': server.base_url, 'OPENAI_API_KEY': ''}

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import textwrap
 from pathlib import Path
 
 import pytest
-from fresh import Finished, Launch, fresh_process, pytest_command
+from fresh import Finished, Launch, fresh_process, pytest_command, write_files
 
 # Imported before any in-process pytester run (see test_guard.py for why).
 from pytest_agentrun import RealRequestBlockedError  # noqa: F401  # pyright: ignore[reportUnusedImport]
@@ -73,10 +72,12 @@ def exact(*lines: str) -> list[str]:
     return [re.sub(r'([\[\]*?])', r'[\1]', line) for line in lines]
 
 
+PROJECT = {'app.py': APP, 'test_app.py': TESTS, 'conftest.py': CONFTEST}
+
+
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makepyfile(app=APP, test_app=TESTS)
-    pytester.makeconftest(CONFTEST)
+    write_files(pytester.path, PROJECT)
     return pytester
 
 
@@ -119,18 +120,13 @@ def test_the_traceback_of_a_plugin_error_stops_at_the_users_code(project: pytest
     assert len(output.splitlines()) < 100  # 300 with every frame
 
 
-def write_project(path: Path) -> None:
-    for name, text in {'app.py': APP, 'test_app.py': TESTS, 'conftest.py': CONFTEST}.items():
-        (path / name).write_text(textwrap.dedent(text).strip() + '\n')  # as pytester writes them
-
-
 def fulltrace_run(path: Path) -> Launch:
-    write_project(path)
+    write_files(path, PROJECT)
     return Launch(pytest_command('-p', 'no:cacheprovider', '--fulltrace', '-k', 'test_blocked'))
 
 
 def own_error_run(path: Path) -> Launch:
-    write_project(path)
+    write_files(path, PROJECT)
     return Launch(pytest_command('-p', 'no:cacheprovider', '--tb=short', '-k', 'tool_fails'))
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
-from fresh import Finished, Launch, fresh_process, pytest_command
+from fresh import Finished, Launch, fresh_process, pytest_command, write_files
 from projects import WEATHER_APP
 from servers.openai_chat import FakeOpenAI
 from test_cassette import MODEL, needs_openai
@@ -147,8 +146,7 @@ def project(path: Path) -> Launch:
         'test_recorded.py': RECORDED,
         'conftest.py': CONFTEST,
     }
-    for name, text in files.items():
-        (path / name).write_text(textwrap.dedent(text))
+    write_files(path, files)
     for name in ('one', 'two', 'three'):
         (path / f'{name}.md').write_text(STALE_RIVERS)
     (path / 'linked.md').write_text(STALE_PAGE)

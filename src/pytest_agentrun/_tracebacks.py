@@ -35,7 +35,7 @@ class ShortTracebacks:
         excinfo = call.excinfo
         if excinfo is not None and isinstance(excinfo.value, ScriptError) and not item.config.option.fulltrace:
             shortened = _without_library_frames(excinfo.tb)
-            if shortened is not None:  # None: every frame is the libraries' (a rule the plugin called)
+            if shortened is not None:  # None only if every frame were a library's: then keep them all
                 cut = pytest.ExceptionInfo[BaseException].from_exc_info((excinfo.type, excinfo.value, shortened))
                 excinfo.traceback = cut.traceback
         return (yield)
