@@ -117,7 +117,10 @@ def test_the_traceback_of_a_plugin_error_stops_at_the_users_code(project: pytest
     )
     for line in output.splitlines():
         assert not re.search(r'(pydantic_ai|pydantic_graph|pytest_agentrun|asyncio)/\w+\.py:\d+', line), line
-    assert len(output.splitlines()) < 100  # 300 with every frame
+    # The failures section, up to pytest's summary (on CI, where `CI` is set, pytest prints each summary
+    # message whole rather than cut to the terminal's width).
+    failures = output.split('short test summary info')[0]
+    assert len(failures.splitlines()) < 100  # 80 today; 280 with every frame
 
 
 def fulltrace_run(path: Path) -> Launch:
