@@ -193,19 +193,23 @@ def test_swallowed_exhausted_error_fails_at_teardown(project: pytest.Pytester) -
         [
             '_* ERROR at teardown of test_swallowed _*',
             *exact(
-                "ScriptedModel('openai:gpt-5.2') received request 2, but no scripted turn or rule answers it.",
+                "ScriptedModel('openai:gpt-5.2') received request 2, but no scripted turn or rule answers it, and "
+                "the code under test caught the error: the test went on without the model's answer.",
                 "Latest message: request [user-prompt 'Again']",
                 'Script (1 turn, 1 used):',
                 "  [used] 1. 'Hello.'",
                 'Add a turn to the script or a rule matching this request, or give default=... (to ScriptedModel, '
                 'agentrun.model or agentrun.run) to answer every request the script does not.',
+                'If the test is about how your code handles a failing model, script the failure: a turn '
+                "raises(error), e.g. raises(ModelHTTPError(503, 'gpt-5.2')).",
             ),
         ],
         consecutive=True,
     )
     result.stdout.fnmatch_lines(
         exact(
-            "ScriptedModel('openai:gpt-5.2') received request 1, but no scripted turn or rule answers it.",
+            "ScriptedModel('openai:gpt-5.2') received request 1, but no scripted turn or rule answers it, and "
+            "the code under test caught the error: the test went on without the model's answer.",
             "Latest message: request [user-prompt 'Hi']",
             'Script (0 turns, 0 used):',
             '  (no turns)',
@@ -230,7 +234,10 @@ def test_swallowed_error_fails_even_when_not_strict(project: pytest.Pytester) ->
     result = project.runpytest_inprocess()
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(
-        exact("ScriptedModel('openai:gpt-5.2') received request 1, but no scripted turn or rule answers it.")
+        exact(
+            "ScriptedModel('openai:gpt-5.2') received request 1, but no scripted turn or rule answers it, and "
+            "the code under test caught the error: the test went on without the model's answer."
+        )
     )
 
 
@@ -251,12 +258,15 @@ def test_swallowed_error_and_unused_turns_both_reported(project: pytest.Pytester
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(
         exact(
-            "ScriptedModel('openai:gpt-5.2') received request 1, but no scripted turn or rule answers it.",
+            "ScriptedModel('openai:gpt-5.2') received request 1, but no scripted turn or rule answers it, and "
+            "the code under test caught the error: the test went on without the model's answer.",
             "Latest message: request [user-prompt 'Hi']",
             'Script (0 turns, 0 used):',
             '  (no turns)',
             'Add a turn to the script or a rule matching this request, or give default=... (to ScriptedModel, '
             'agentrun.model or agentrun.run) to answer every request the script does not.',
+            'If the test is about how your code handles a failing model, script the failure: a turn '
+            "raises(error), e.g. raises(ModelHTTPError(503, 'gpt-5.2')).",
             '',
             "ScriptedModel('anthropic:claude-sonnet-4-5') received 0 requests, but 1 scripted turn was never used:",
             "  [    ] 1. 'Unused.'",

@@ -92,16 +92,28 @@ def blocked_message(name: str, test: str | None, agent: str | None = None) -> st
 
 def caught_blocked_message(error: RealRequestBlockedError) -> str:
     """The teardown failure for a blocked request whose error the code under test caught."""
-    first, _, rest = str(error).partition('\n')
-    return '\n'.join(
-        [
-            f'{first.removesuffix(".")}, and the code under test caught the error: the test went on without '
-            "the model's answer.",
-            rest,
-            'If the test expects the request to be blocked, make it inside `with agentrun.expect_blocked():` '
-            '(the test takes the agentrun fixture).',
-        ]
+    return _caught(
+        error,
+        'If the test expects the request to be blocked, make it inside `with agentrun.expect_blocked():` '
+        '(the test takes the agentrun fixture).',
     )
+
+
+def caught_script_error_message(error: ScriptError, model_name: str) -> str:
+    """The teardown failure for a script error the code under test caught (a fallback, an evaluation loop)."""
+    return _caught(
+        error,
+        'If the test is about how your code handles a failing model, script the failure: a turn raises(error), '
+        f'e.g. raises(ModelHTTPError(503, {model_name!r})).',
+    )
+
+
+def _caught(error: ScriptError, hint: str) -> str:
+    """`error`'s message, its first line saying that the code under test caught it, then `hint`."""
+    first, _, rest = str(error).partition('\n')
+    caught = f'{first.removesuffix(".")}, and the code under test caught the error: the test went on without '
+    caught += "the model's answer."
+    return '\n'.join([caught, *([rest] if rest else []), hint])
 
 
 def durable_refused_message(agent: str, model: object, engine: str, container: str | None) -> str:

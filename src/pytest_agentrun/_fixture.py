@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from . import _guard
 from ._compat import override_model
-from ._errors import ScriptError, UnusedTurnsError, durable_refused_message
+from ._errors import ScriptError, UnusedTurnsError, caught_script_error_message, durable_refused_message
 from ._intercept import model_id, sends_real_requests
 from ._model import NamedModel, ScriptedModel
 from ._options import Options
@@ -420,7 +420,7 @@ class AgentRunFactory:
     # --- teardown -----------------------------------------------------------------------------------
 
     def finish(self) -> list[str]:
-        """The problems to fail the test with at teardown: swallowed script errors, then unused turns.
+        """The problems to fail the test with at teardown: script errors the code caught, then unused turns.
 
         A script error that reached the test through `run`, `run_sync` or `iter` is the test's to handle
         (it may expect it with `pytest.raises`), so only errors that never came out of them are reported.
@@ -432,7 +432,7 @@ class AgentRunFactory:
                 error = request.error
                 if isinstance(error, ScriptError) and id(error) not in seen:
                     seen.add(id(error))
-                    problems.append(str(error))
+                    problems.append(caught_script_error_message(error, model.model_name))
         if self.options.strict:
             for model in self.models:
                 try:
