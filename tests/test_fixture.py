@@ -376,8 +376,25 @@ async def test_model_without_name(agentrun: AgentRunFactory) -> None:
 
 
 def test_last_without_runs(agentrun: AgentRunFactory) -> None:
-    with pytest.raises(AssertionError, match=r'^agentrun has recorded no run yet$'):
+    with pytest.raises(AssertionError) as raised:
         _ = agentrun.last
+    assert str(raised.value) == (
+        'agentrun has recorded no run yet: it records the runs a test starts with agentrun.run, run_sync or iter.'
+    )
+
+
+def test_last_without_runs_when_the_code_under_test_ran_agents(agentrun: AgentRunFactory) -> None:
+    model = agentrun.model('openai:gpt-5.2', ['Hi.', 'Hello.'])
+    assert weather_agent.run_sync('Hello').output == 'Hi.'  # the code under test runs the agent itself
+    assert weather_agent.run_sync('Hello').output == 'Hello.'
+    with pytest.raises(AssertionError) as raised:
+        _ = agentrun.last
+    assert str(raised.value).splitlines() == [
+        'agentrun has recorded no run yet: it records the runs a test starts with agentrun.run, run_sync or iter.',
+        'The code under test made 2 requests to scripted models; each model keeps its own: '
+        "model = agentrun.model('openai:gpt-5.2', ...), then model.requests.",
+    ]
+    assert [request.prompt for request in model.requests] == ['Hello', 'Hello']
 
 
 def test_factory_repr(agentrun: AgentRunFactory) -> None:
