@@ -5,6 +5,7 @@ output normalisers."""
 from __future__ import annotations
 
 import re
+import sys
 import textwrap
 from pathlib import Path
 
@@ -212,11 +213,44 @@ def test_code_reading_its_own_source_sees_the_example(pytester: pytest.Pytester)
                 return executing.Source.executing(sys._getframe(1)).text()
 
 
-            print(caller_text())
-            #> caller_text()
+            def report():
+                print(caller_text())
+                #> caller_text()
+
+
+            report()
             print(repr(linecache.getline(__file__, 14)))
             #> '    return 2 * x\\n'
             ```
+        """,
+    )
+    run(pytester).assert_outcomes(passed=1)
+
+
+@pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="before 3.11, executing matches a frame by its code's first line: the example's, not the page's line 1",
+)
+def test_executing_finds_a_call_in_the_examples_top_level_code(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        'page.md',
+        """\
+        Logfire names a span by the call's text:
+
+        ```python
+        import sys
+
+        import executing
+
+
+        def caller_text():
+            return executing.Source.executing(sys._getframe(1)).text()
+
+
+        print(caller_text())
+        #> caller_text()
+        ```
         """,
     )
     run(pytester).assert_outcomes(passed=1)
