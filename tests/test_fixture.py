@@ -383,10 +383,11 @@ def test_last_without_runs(agentrun: AgentRunFactory) -> None:
     )
 
 
-def test_last_without_runs_when_the_code_under_test_ran_agents(agentrun: AgentRunFactory) -> None:
+@pytest.mark.anyio
+async def test_last_without_runs_when_the_code_under_test_ran_agents(agentrun: AgentRunFactory) -> None:
     model = agentrun.model('openai:gpt-5.2', ['Hi.', 'Hello.'])
-    assert weather_agent.run_sync('Hello').output == 'Hi.'  # the code under test runs the agent itself
-    assert weather_agent.run_sync('Hello').output == 'Hello.'
+    assert (await weather_agent.run('Hello')).output == 'Hi.'  # the code under test runs the agent itself
+    assert (await weather_agent.run('Hello')).output == 'Hello.'
     with pytest.raises(AssertionError) as raised:
         _ = agentrun.last
     assert str(raised.value).splitlines() == [
