@@ -1,0 +1,37 @@
+"""The doc pages run as tests (agentrun_docs = true); this is what the machine running them may lack."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from contextlib import closing
+
+import pytest
+
+
+def _dbos_cannot_run_here() -> str | None:
+    """Why DBOS cannot launch on this machine, or None.
+
+    DBOS's SQLite schema, on Python 3.12 and later, uses unixepoch('subsec') (SQLite 3.42): on an older SQLite its
+    tables lack their timestamps and every launch fails with "NOT NULL constraint failed" (DBOS, not the page).
+    """
+    if sys.version_info < (3, 12):
+        return None
+    try:
+        with closing(sqlite3.connect(':memory:')) as connection:
+            (value,) = connection.execute("SELECT unixepoch('subsec')").fetchone()
+    except sqlite3.OperationalError:  # no unixepoch (SQLite < 3.38)
+        value = None
+    if value is None:  # before 3.42 'subsec' is an unknown modifier: NULL
+        return f"DBOS needs SQLite 3.42+ on Python 3.12+ (unixepoch('subsec')); this one has {sqlite3.sqlite_version}"
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skip the DBOS page, saying why, where DBOS cannot launch."""
+    reason = _dbos_cannot_run_here()
+    if reason is None:
+        return
+    for item in items:
+        if item.path.name == 'durable-execution.md':
+            item.add_marker(pytest.mark.skip(reason=reason))
