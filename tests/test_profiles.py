@@ -30,7 +30,7 @@ from releases import (
     native_tools,
 )
 
-from pytest_agentrun import AgentRunFactory, ScriptedModel, StandInModel, _profiles
+from pytest_agentrun import AgentRunFactory, ScriptedModel, StandInModel, _compat, _model, _profiles
 
 WEB_SEARCH_MODEL = 'openai:gpt-5.2' if PROFILE_IS_DICT else 'openai-responses:gpt-5.2'
 """A model string whose real model searches the web natively: 2.x's `'openai:'` is the Responses API, 1.x's is Chat
@@ -126,6 +126,28 @@ def test_profile_is_computed_on_first_use_not_when_the_model_is_built(monkeypatc
     assert scripted.profile is scripted.profile
     assert stand_in.profile is stand_in.profile
     assert asked == ['openai:gpt-5.2', 'anthropic:claude-sonnet-4-5']
+
+
+def test_a_model_for_no_real_model_computes_its_profile_once_per_class_and_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A script built for each run (`ScriptedModel([...])`) must not have pydantic-ai compute the same profile again."""
+    computed: list[str] = []
+    stand_in_profile = _compat.stand_in_profile
+
+    def counting(model: Any, real: Any, given: Any) -> Any:
+        computed.append(model.model_name)
+        return stand_in_profile(model, real, given)
+
+    monkeypatch.setattr(_compat, 'stand_in_profile', counting)
+    monkeypatch.setattr(_model, '_PLAIN_PROFILES', {})
+    first, second = ScriptedModel(['Hi']).profile, ScriptedModel(['Hello']).profile
+    assert computed == ['scripted']
+    assert first == second
+    assert first is not second  # each model its own copy: changing one changes no other
+    _ = ScriptedModel(['Hi'], model='no-provider-prefix').profile  # another name: its own
+    _ = ScriptedModel(['Hi'], profile=ScriptedModel(['Hi']).profile).profile  # profile= given: never shared
+    assert computed == ['scripted', 'no-provider-prefix', 'scripted']
 
 
 # --- profile= overrides it ----------------------------------------------------------------------------------------

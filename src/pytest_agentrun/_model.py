@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import json
@@ -248,6 +249,10 @@ else:
     _TestDoubleBase = _compat.TEST_DOUBLE_BASE
 
 
+_PLAIN_PROFILES: dict[tuple[type[Model], str], Any] = {}
+"""The profiles of models that stand in for no real model, by class and name (see `NamedModel.profile`)."""
+
+
 class NamedModel(_TestDoubleBase):
     """A model known by a model string (`'openai:gpt-5.2'`): it reports that model's name, provider and profile.
 
@@ -279,8 +284,16 @@ class NamedModel(_TestDoubleBase):
         `profile=` as pydantic-ai resolves it for any model.
         """
         name = self._name
-        real = (lambda: _profiles.real_profile(name)) if ':' in name else lambda: None
-        return _compat.stand_in_profile(self, real, self._given_profile)
+        if ':' in name or self._given_profile is not None:
+            real = (lambda: _profiles.real_profile(name)) if ':' in name else lambda: None
+            return _compat.stand_in_profile(self, real, self._given_profile)
+        # No real model and no profile=: the same profile for every model of this class and name, which a script
+        # built for each run (`ScriptedModel([...])`) would otherwise have pydantic-ai compute every time (~30 µs).
+        key = (type(self), name)
+        plain = _PLAIN_PROFILES.get(key)
+        if plain is None:
+            plain = _PLAIN_PROFILES[key] = _compat.stand_in_profile(self, lambda: None, None)
+        return copy.copy(plain)
 
     @property
     def name(self) -> str:
