@@ -7,6 +7,7 @@ import re
 import textwrap
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pydantic_ai  # noqa: F401  # pyright: ignore[reportUnusedImport]
 import pytest
@@ -252,6 +253,22 @@ def test_drift_fails_with_a_diff_on_the_docs_own_lines(docs: pytest.Pytester) ->
         consecutive=True,
     )
     result.stdout.fnmatch_lines(['FAILED rivers.md::line_5 - rivers.md:19: printed output differs from the doc'])
+
+
+def test_a_drift_is_one_line_in_the_summary_with_tb_line_and_in_junitxml(
+    docs: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(docs, 'rivers.md', RIVER_PAGE.replace('#> The Tiber runs', '#> The Po runs'))
+    monkeypatch.setenv('CI', 'true')  # on CI pytest prints each summary message whole, not cut to the terminal
+    result = run(docs, '--agentrun-docs', '--junitxml=report.xml')
+    summary = result.stdout.lines.index('FAILED rivers.md::line_5 - rivers.md:19: printed output differs from the doc')
+    assert result.stdout.lines[summary + 1].startswith('=====')  # the diff is in the failure, not again here
+    failure = ElementTree.parse(docs.path / 'report.xml').find('.//failure')
+    assert failure is not None
+    assert failure.get('message') == 'rivers.md:19: printed output differs from the doc'
+    assert "first difference at rivers.md:20:12: the doc has 'Po', the output has 'Tiber'" in (failure.text or '')
+    result = run(docs, '--agentrun-docs', '--tb=line')
+    result.stdout.fnmatch_lines(exact('rivers.md:19: printed output differs from the doc'))
 
 
 def test_a_print_with_nothing_written_under_it_and_output_that_never_printed(docs: pytest.Pytester) -> None:

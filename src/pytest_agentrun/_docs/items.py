@@ -27,7 +27,7 @@ from .blocks import CodeBlock, DocSourceError, docstring_blocks, markdown_blocks
 from .compare import Mismatch, Token, compare, explain, tokenize
 from .execute import CallMissing, doc_model_resolver, register_source, run_example
 from .expected import PrintSite, print_sites
-from .failure import DocCheckFailure
+from .failure import DocCheckFailure, DocFailureRepr
 from .isolation import ExampleExit, ExampleTimeout
 from .layout import Printed, layout
 from .lines import doc_lines
@@ -178,7 +178,7 @@ class DocExample(pytest.Function):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # pyright: ignore[reportIncompatibleMethodOverride]
         """A check failure is its message; an error in the example keeps its traceback into the doc."""
         if isinstance(excinfo.value, DocCheckFailure):
-            return str(excinfo.value)
+            return DocFailureRepr(str(excinfo.value))
         return super().repr_failure(excinfo)
 
     # --- the check ---------------------------------------------------------------------------------
