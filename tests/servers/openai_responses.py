@@ -249,5 +249,5 @@ class FakeOpenAIResponses(FakeServer):
         yield 'response.output_item.added', {'output_index': index, 'item': added}
         for piece in json_pieces(item['arguments']):
             yield 'response.function_call_arguments.delta', {**at, 'delta': piece}
-        yield 'response.function_call_arguments.done', {**at, 'arguments': item['arguments']}
+        yield 'response.function_call_arguments.done', {**at, 'name': item['name'], 'arguments': item['arguments']}
         yield 'response.output_item.done', {'output_index': index, 'item': item}
