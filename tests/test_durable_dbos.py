@@ -182,8 +182,8 @@ async def test_a_streamed_run_inside_a_workflow(dbos_app: None, agentrun: AgentR
     with SetWorkflowID(workflow_id):
         assert await visit_streamed('Can I visit on Monday?') == 'The museum is closed on Mondays.'
     [run] = runs
-    # the model streamed inside the DBOS step; the workflow gets the step's response replayed as whole parts
-    # the step's response comes back as whole parts (seen on 2.68) or delta by delta (seen on 2.54, Python 3.10)
+    # the model streamed inside the DBOS step; the workflow gets the step's response back as whole parts (seen on
+    # 2.68) or delta by delta (seen on 2.54, Python 3.10)
     started = [e.part for e in run.events if e.event_kind == 'part_start']  # type: ignore[union-attr]
     assert [p.part_kind for p in started] == ['tool-call', 'text']
     assert run.streamed_text == 'The museum is closed on Mondays.'

@@ -111,8 +111,10 @@ def caught_script_error_message(error: ScriptError, model_name: str) -> str:
 def _caught(error: ScriptError, hint: str) -> str:
     """`error`'s message, its first line saying that the code under test caught it, then `hint`."""
     first, _, rest = str(error).partition('\n')
-    caught = f'{first.removesuffix(".")}, and the code under test caught the error: the test went on without '
-    caught += "the model's answer."
+    caught = (
+        f'{first.removesuffix(".")}, and the code under test caught the error: the test went on without '
+        "the model's answer."
+    )
     return '\n'.join([caught, *([rest] if rest else []), hint])
 
 

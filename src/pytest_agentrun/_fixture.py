@@ -414,16 +414,16 @@ class AgentRunFactory:
     def last(self) -> RecordedRun[Any]:
         """The latest recorded run."""
         if not self.runs:
-            lines = ['agentrun has recorded no run yet: it records the runs a test starts with agentrun.run, run_sync']
-            lines[0] += ' or iter.'
-            asked = [model for model in self.models if model.requests]
+            lines = [
+                'agentrun has recorded no run yet: it records the runs a test starts with agentrun.run, run_sync '
+                'or iter.'
+            ]
+            asked = [model for model in self.models if model.requests]  # scripted by agentrun.model(name, ...)
             if asked:
                 count = sum(len(model.requests) for model in asked)
-                label = asked[0].label  # ScriptedModel('openai:gpt-5.2')
-                name = label[len('ScriptedModel(') : -1] if label.endswith(')') else 'name'
                 lines.append(
                     f'The code under test made {count} request{"s" if count != 1 else ""} to scripted models; each '
-                    f'model keeps its own: model = agentrun.model({name}, ...), then model.requests.'
+                    f'model keeps its own: model = agentrun.model({asked[0].name!r}, ...), then model.requests.'
                 )
             raise AssertionError('\n'.join(lines))
         return self.runs[-1]

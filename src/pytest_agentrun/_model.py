@@ -283,10 +283,11 @@ class NamedModel(_TestDoubleBase):
         provider prefix) has the permissive default, every structured output mode and native tool, or its
         `profile=` as pydantic-ai resolves it for any model.
         """
-        name = self._name
-        if ':' in name or self._given_profile is not None:
-            real = (lambda: _profiles.real_profile(name)) if ':' in name else lambda: None
-            return _compat.stand_in_profile(self, real, self._given_profile)
+        name, given = self._name, self._given_profile
+        if ':' in name:
+            return _compat.stand_in_profile(self, lambda: _profiles.real_profile(name), given)
+        if given is not None:
+            return _compat.stand_in_profile(self, lambda: None, given)
         # No real model and no profile=: the same profile for every model of this class and name, which a script
         # built for each run (`ScriptedModel([...])`) would otherwise have pydantic-ai compute every time (~30 µs).
         key = (type(self), name)
