@@ -7,12 +7,9 @@ DBOS runs in-process on a SQLite system database in the module's tmp directory: 
 
 from __future__ import annotations
 
-import sqlite3
-import sys
 import uuid
 import warnings
 from collections.abc import AsyncIterable, Iterator
-from contextlib import closing
 from typing import Any
 
 import pytest
@@ -30,25 +27,8 @@ dbos_exec = pytest.importorskip(
 
 from dbos import DBOS, SetWorkflowID  # noqa: E402
 
-
-def _sqlite_has_subsecond_unixepoch() -> bool:
-    try:
-        with closing(sqlite3.connect(':memory:')) as connection:
-            (value,) = connection.execute("SELECT unixepoch('subsec')").fetchone()
-    except sqlite3.OperationalError:  # no unixepoch (SQLite < 3.38)
-        return False
-    return value is not None  # before 3.42 'subsec' is an unknown modifier: NULL
-
-
-# DBOS's SQLite schema, on Python 3.12 and later, uses unixepoch('subsec') (SQLite 3.42); on an older SQLite it
-# creates tables without timestamps and every launch fails with "NOT NULL constraint failed" (DBOS, not us).
-pytestmark = [
-    pytest.mark.anyio,
-    pytest.mark.skipif(
-        sys.version_info >= (3, 12) and not _sqlite_has_subsecond_unixepoch(),
-        reason=f"DBOS needs SQLite 3.42+ on Python 3.12+ (unixepoch('subsec')); this one has {sqlite3.sqlite_version}",
-    ),
-]
+# Where DBOS itself cannot launch (Python 3.12+ with SQLite < 3.42), the rootdir's conftest.py skips this module.
+pytestmark = pytest.mark.anyio
 
 has_capability = hasattr(dbos_exec, 'DBOSDurability')
 needs_capability = pytest.mark.skipif(

@@ -1,4 +1,4 @@
-"""The doc pages run as tests (agentrun_docs = true); this is what the machine running them may lack."""
+"""What the machine running the project's own tests and doc pages may lack, for every test path at once."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def _dbos_cannot_run_here() -> str | None:
     """Why DBOS cannot launch on this machine, or None.
 
     DBOS's SQLite schema, on Python 3.12 and later, uses unixepoch('subsec') (SQLite 3.42): on an older SQLite its
-    tables lack their timestamps and every launch fails with "NOT NULL constraint failed" (DBOS, not the page).
+    tables lack their timestamps and every launch fails with "NOT NULL constraint failed" (DBOS's, not ours).
     """
     if sys.version_info < (3, 12):
         return None
@@ -27,11 +27,17 @@ def _dbos_cannot_run_here() -> str | None:
     return None
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Skip the DBOS page, saying why, where DBOS cannot launch."""
-    reason = _dbos_cannot_run_here()
-    if reason is None:
+_NEEDS_DBOS = ('tests/test_durable_dbos.py', 'docs/durable-execution.md')
+"""The tests and the doc page that launch DBOS, relative to the rootdir."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip what launches DBOS, saying why, where DBOS cannot launch."""
+    paths = {config.rootpath / path for path in _NEEDS_DBOS}
+    needing = [item for item in items if item.path in paths]
+    if not needing:
         return
-    for item in items:
-        if item.path.name == 'durable-execution.md':
+    reason = _dbos_cannot_run_here()
+    if reason is not None:
+        for item in needing:
             item.add_marker(pytest.mark.skip(reason=reason))
